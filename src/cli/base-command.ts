@@ -1,0 +1,97 @@
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import createDebug from 'debug';
+
+import { loadConfig, type Config, type ResolvedConfig } from '../core/config/index.js';
+import { EXIT_CODES, ExternalError, InterruptedError, OutcomeExit, UserError } from '../core/errors/index.js';
+
+/**
+ * What every command shares: `--json`, `--verbose`, `--config`, configuration resolution, cancellation on
+ * SIGINT and SIGTERM, and one way of reporting errors: a one-line message with what to do, the documented
+ * exit code, and the error as JSON under `--json`.
+ */
+export abstract class BaseCommand extends Command {
+  static enableJsonFlag = true;
+
+  static baseFlags = {
+    verbose: Flags.boolean({ description: 'Log debug output of every module to stderr, and stacks of errors.' }),
+    config: Flags.string({ description: 'Configuration file (JSON or YAML) instead of ./healthpredict.config.*' }),
+  };
+
+  /** Aborted on the first SIGINT or SIGTERM; long work checks it between steps. */
+  protected readonly abort = new AbortController();
+  private verbose = false;
+
+  async init(): Promise<void> {
+    await super.init();
+    this.verbose = this.argv.includes('--verbose');
+    if (this.verbose) createDebug.enable('healthpredict:*');
+
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (this.abort.signal.aborted) process.exit(EXIT_CODES.interrupted);
+      process.stderr.write(`\n${signal}: stopping; runs under way are marked KILLED (again to force)\n`);
+      this.abort.abort(new InterruptedError(signal));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  /** Resolves configuration from flags, environment, the configuration file and defaults. */
+  protected resolveConfig(flags: Partial<Config>, configFile?: string): ResolvedConfig {
+    const given = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+    return loadConfig({ flags: given as Partial<Config>, configFile });
+  }
+
+  async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
+    const described = describe(error, this.id ?? '');
+    process.exitCode = described.exitCode;
+
+    if (this.jsonEnabled()) {
+      const result = error instanceof OutcomeExit ? error.result : undefined;
+      this.logJson(result ?? { error: { ...described, stack: this.verbose ? error.stack : undefined } });
+    } else if (!(error instanceof OutcomeExit)) {
+      const fix = described.fix ? ` (${described.fix})` : '';
+      process.stderr.write(`Error: ${described.message}${fix}\n`);
+      if (this.verbose && described.kind === 'bug' && error.stack) process.stderr.write(`${error.stack}\n`);
+    }
+    throw new Errors.ExitError(described.exitCode);
+  }
+}
+
+interface DescribedError {
+  kind: 'user' | 'external' | 'interrupted' | 'outcome' | 'usage' | 'bug';
+  message: string;
+  fix?: string;
+  exitCode: number;
+  system?: string;
+  status?: number | string;
+}
+
+function describe(error: Error & { oclif?: { exit?: number } }, commandId: string): DescribedError {
+  const help = `run \`healthpredict ${commandId.replaceAll(':', ' ')} --help\` for its flags`;
+  if (error instanceof UserError) {
+    return { kind: 'user', message: error.message, fix: error.fix, exitCode: error.exitCode };
+  }
+  if (error instanceof ExternalError) {
+    const tail = error.output ? `; its output ends: ${error.output.split('\n').slice(-3).join(' | ')}` : '';
+    return {
+      kind: 'external',
+      message: `${error.message}${tail}`,
+      exitCode: error.exitCode,
+      system: error.system,
+      status: error.status,
+    };
+  }
+  if (error instanceof InterruptedError) return { kind: 'interrupted', message: error.message, exitCode: error.exitCode };
+  if (error instanceof OutcomeExit) return { kind: 'outcome', message: error.message, exitCode: error.exitCode };
+  if (error.oclif?.exit !== undefined || error.name.endsWith('Error') && /flag|argument/i.test(error.message)) {
+    const message = error.message.split('\n')[0].replace(/^Error: /, '');
+    return { kind: 'usage', message, fix: help, exitCode: EXIT_CODES.usage };
+  }
+  return {
+    kind: 'bug',
+    message: `${error.message} (an internal error; rerun with --verbose for the stack)`,
+    exitCode: EXIT_CODES.internal,
+  };
+}
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['flags'] & T['baseFlags']>;

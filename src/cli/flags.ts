@@ -1,0 +1,49 @@
+import { Flags } from '@oclif/core';
+
+import { MODEL_FAMILIES, type ModelFamily } from '../core/models/types.js';
+
+/** Flags shared by several commands; each maps to a configuration key of the same meaning. */
+export const storeFlags = {
+  store: Flags.string({ description: 'Object store directory for data, reports and charts [env: HEALTHPREDICT_STORE].' }),
+  'tracking-uri': Flags.string({
+    description: 'Tracking and registry store, a directory in MLflow FileStore layout [env: MLFLOW_TRACKING_URI].',
+  }),
+};
+
+export const seedFlag = {
+  seed: Flags.integer({ description: 'Seed for every random choice [env: HEALTHPREDICT_SEED; default 42].' }),
+};
+
+export const threadsFlag = {
+  threads: Flags.integer({ min: 1, description: 'Native threads for XGBoost [env: HEALTHPREDICT_THREADS; default 2].' }),
+};
+
+export const familiesFlag = {
+  family: Flags.string({
+    multiple: true,
+    options: [...MODEL_FAMILIES],
+    description: 'Model families to train (repeatable; default all three).',
+  }),
+};
+
+export function familiesOf(given: string[] | undefined): ModelFamily[] {
+  return given && given.length > 0 ? (given as ModelFamily[]) : [...MODEL_FAMILIES];
+}
+
+/** A flag holding a finite number, optionally within [min, max]. */
+export function floatFlag(options: { description: string; min?: number; max?: number; required?: boolean }) {
+  return Flags.custom<number>({
+    description: options.description,
+    required: options.required,
+    async parse(input: string) {
+      const value = Number(input);
+      const inRange =
+        Number.isFinite(value) && value >= (options.min ?? -Infinity) && value <= (options.max ?? Infinity);
+      if (input.trim() === '' || !inRange) {
+        const range = options.min !== undefined || options.max !== undefined ? ` in [${options.min ?? '-inf'}, ${options.max ?? 'inf'}]` : '';
+        throw new Error(`expected a number${range}, got "${input}"`);
+      }
+      return value;
+    },
+  })();
+}

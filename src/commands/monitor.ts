@@ -1,0 +1,82 @@
+import { Flags } from '@oclif/core';
+
+import { BaseCommand } from '../cli/base-command.js';
+import { floatFlag, seedFlag, storeFlags } from '../cli/flags.js';
+import { fixed, renderTable } from '../cli/table.js';
+import { STATTESTS } from '../core/drift/index.js';
+import { EXIT_CODES, OutcomeExit } from '../core/errors/index.js';
+import { openBackends } from '../core/pipeline/backends.js';
+import { monitorBatch, type MonitorResult } from '../core/pipeline/monitor.js';
+
+export default class Monitor extends BaseCommand {
+  static summary = "Compare a batch of future data with the champion's reference sample and decide drift.";
+
+  static description = `The reference is the sample of training rows stored with the champion (HealthPredict@champion),
+so it moves when the champion moves. Each model input is tested as Evidently does by default: with a reference of
+1,000 rows or fewer, KS for numbers, chi-squared for categories and a z-test for binary ones (drift at p < 0.05);
+with a larger one, the Wasserstein distance normed by the reference's standard deviation for numbers and the
+Jensen-Shannon distance for categories (drift at >= 0.1); --stattest forces one test. Dataset drift is declared
+when the share of drifted inputs reaches --drift-share. When the batch has labels, the champion's AUC on it is
+compared with its test AUC. Writes drift/batch_NN/report.{json,html} to the store and a run to the experiment
+HealthPredict_Drift_Monitoring. With --exit-code the command exits ${EXIT_CODES.drift} when dataset drift is found, so
+that an Airflow BashOperator can skip downstream work (skip_on_exit_code=${EXIT_CODES.drift}).`;
+
+  static examples = [
+    '<%= config.bin %> monitor --batch 1',
+    '<%= config.bin %> monitor --batch 3 --calibrate 50 --json',
+    '<%= config.bin %> monitor --batch 2 --stattest ks --exit-code',
+  ];
+
+  static flags = {
+    batch: Flags.integer({ required: true, description: 'Batch number (1 to the number of batches split made).' }),
+    'drift-share': floatFlag({ description: 'Share of drifted inputs that makes dataset drift [default 0.5].', min: 0, max: 1 }),
+    stattest: Flags.string({ options: [...STATTESTS], description: 'Force one test for every input.' }),
+    'stattest-threshold': floatFlag({ description: 'Threshold for the forced test (p-value or distance).', min: 0 }),
+    calibrate: Flags.integer({ min: 0, default: 0, description: 'Bootstrap iterations of reference-vs-reference noise.' }),
+    'max-auc-drop': floatFlag({ description: 'AUC drop against the test AUC that counts as concept drift [default 0.02].', min: 0, max: 1 }),
+    'exit-code': Flags.boolean({ description: `Exit ${EXIT_CODES.drift} when dataset drift is detected.` }),
+    ...seedFlag,
+    ...storeFlags,
+  };
+
+  async run(): Promise<MonitorResult> {
+    const { flags } = await this.parse(Monitor);
+    const { values } = this.resolveConfig(
+      {
+        store: flags.store,
+        trackingUri: flags['tracking-uri'],
+        seed: flags.seed,
+        driftShare: flags['drift-share'],
+        maxAucDrop: flags['max-auc-drop'],
+      },
+      flags.config,
+    );
+    const result = await monitorBatch({
+      ...openBackends(values),
+      batch: flags.batch,
+      driftShare: values.driftShare,
+      stattest: flags.stattest,
+      stattestThreshold: flags['stattest-threshold'],
+      calibrate: flags.calibrate,
+      maxAucDrop: values.maxAucDrop,
+      seed: values.seed,
+    });
+
+    this.log(
+      renderTable(
+        ['input', 'test', 'score', 'threshold', 'drifted'],
+        result.columns.map((c) => [c.column, c.stattest, fixed(c.score), c.threshold, c.drifted ? 'yes' : 'no']),
+      ),
+    );
+    this.log(
+      `batch ${result.batch}: drift share ${result.driftShare.toFixed(3)} (${result.nDrifted}/${result.columns.length}), ` +
+        `dataset drift: ${result.datasetDrift ? 'YES' : 'no'}; champion v${result.championVersion}` +
+        (result.performance ? ` AUC ${result.performance.championAuc.toFixed(4)} (test ${result.performance.referenceAuc.toFixed(4)})` : ''),
+    );
+    if (result.noise) this.log(`noise alone: mean share ${result.noise.mean.toFixed(3)}, p95 ${result.noise.p95.toFixed(3)}`);
+    if (flags['exit-code'] && result.datasetDrift) {
+      throw new OutcomeExit(`dataset drift in batch ${result.batch}`, EXIT_CODES.drift, result);
+    }
+    return result;
+  }
+}
