@@ -31,10 +31,10 @@ export function familiesOf(given: string[] | undefined): ModelFamily[] {
 }
 
 /** A flag holding a finite number, optionally within [min, max]. */
-export function floatFlag(options: { description: string; min?: number; max?: number; required?: boolean }) {
+export function floatFlag(options: { description: string; min?: number; max?: number }) {
   return Flags.custom<number>({
     description: options.description,
-    required: options.required,
+    multiple: false,
     async parse(input: string) {
       const value = Number(input);
       const inRange =

@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { floatFlag, seedFlag, storeFlags } from '../cli/flags.js';
 import { fixed, renderTable } from '../cli/table.js';
-import { STATTESTS } from '../core/drift/index.js';
+import { STATTESTS, type StatTestName } from '../core/drift/index.js';
 import { EXIT_CODES, OutcomeExit } from '../core/errors/index.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { monitorBatch, type MonitorResult } from '../core/pipeline/monitor.js';
@@ -55,7 +55,7 @@ that an Airflow BashOperator can skip downstream work (skip_on_exit_code=${EXIT_
       ...openBackends(values),
       batch: flags.batch,
       driftShare: values.driftShare,
-      stattest: flags.stattest,
+      stattest: flags.stattest as StatTestName | undefined,
       stattestThreshold: flags['stattest-threshold'],
       calibrate: flags.calibrate,
       maxAucDrop: values.maxAucDrop,

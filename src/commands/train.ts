@@ -50,7 +50,7 @@ artifact. Ctrl-C marks every run under way KILLED.`;
       seed: values.seed,
       threads: values.threads,
       concurrency: flags.concurrency,
-      target: manifest.parameters.target,
+      target: manifest.params.target,
       signal: this.abort.signal,
     });
 

@@ -12,6 +12,8 @@ export interface ColumnSpec {
   nullable: boolean;
   /** For integer columns, the inclusive range a value must fall in. */
   range?: [number, number];
+  /** For category and target columns with a closed set of values, the values allowed besides `?`. */
+  values?: readonly string[];
 }
 
 export const MISSING = '?';
@@ -42,6 +44,24 @@ const MEDICATIONS = [
   'metformin-pioglitazone',
 ];
 
+/** The ten-year age bands of the `age` column, youngest first. */
+export const AGE_BANDS = [
+  '[0-10)',
+  '[10-20)',
+  '[20-30)',
+  '[30-40)',
+  '[40-50)',
+  '[50-60)',
+  '[60-70)',
+  '[70-80)',
+  '[80-90)',
+  '[90-100)',
+] as const;
+
+const MEDICATION_VALUES = ['No', 'Steady', 'Up', 'Down'];
+
+export const READMITTED_VALUES = ['NO', '>30', '<30'] as const;
+
 const id = (name: string): ColumnSpec => ({ name, kind: 'id', nullable: false });
 const integer = (name: string, range: [number, number]): ColumnSpec => ({
   name,
@@ -49,14 +69,19 @@ const integer = (name: string, range: [number, number]): ColumnSpec => ({
   nullable: false,
   range,
 });
-const category = (name: string, nullable = true): ColumnSpec => ({ name, kind: 'category', nullable });
+const category = (name: string, nullable = true, values?: readonly string[]): ColumnSpec => ({
+  name,
+  kind: 'category',
+  nullable,
+  ...(values ? { values } : {}),
+});
 
 export const COLUMNS: readonly ColumnSpec[] = [
   id('encounter_id'),
   id('patient_nbr'),
   category('race'),
   category('gender'),
-  category('age', false),
+  category('age', false, AGE_BANDS),
   category('weight'),
   integer('admission_type_id', [1, 99]),
   integer('discharge_disposition_id', [1, 99]),
@@ -76,15 +101,14 @@ export const COLUMNS: readonly ColumnSpec[] = [
   integer('number_diagnoses', [0, 30]),
   category('max_glu_serum'),
   category('A1Cresult'),
-  ...MEDICATIONS.map((name) => category(name, false)),
-  category('change', false),
-  category('diabetesMed', false),
-  { name: 'readmitted', kind: 'target', nullable: false },
+  ...MEDICATIONS.map((name) => category(name, false, MEDICATION_VALUES)),
+  category('change', false, ['No', 'Ch']),
+  category('diabetesMed', false, ['Yes', 'No']),
+  { name: 'readmitted', kind: 'target', nullable: false, values: READMITTED_VALUES },
 ];
 
 export const COLUMN_NAMES: readonly string[] = COLUMNS.map((column) => column.name);
 export const MEDICATION_COLUMNS: readonly string[] = MEDICATIONS;
-export const READMITTED_VALUES = ['NO', '>30', '<30'] as const;
 
 /** The column that split adds: the binary target, computed once from `readmitted`. */
 export const TARGET_COLUMN = 'target';

@@ -1,7 +1,15 @@
-import { readCsvFromStore } from '../data/read.js';
+import { batchKey } from '../data/manifest.js';
+import { parseCsv, readCsvFromStore } from '../data/read.js';
 import type { Table } from '../data/table.js';
-import { parseCsv } from '../data/read.js';
-import { calibrateDriftShare, columnDrift, datasetDrift, type ColumnDriftResult } from '../drift/index.js';
+import {
+  calibrate,
+  columnDrift,
+  datasetDrift,
+  type CalibrationColumn,
+  type ColumnDriftInput,
+  type ColumnDriftResult,
+  type StatTestName,
+} from '../drift/index.js';
 import { EXIT_CODES, UserError } from '../errors/index.js';
 import { evaluateBinary, rocCurve } from '../evaluation/index.js';
 import { engineer, INPUT_COLUMNS, withoutExcludedDispositions, type EngineeredColumns } from '../features/engineer.js';
@@ -26,7 +34,7 @@ export interface MonitorOptions {
   /** Dataset drift when the share of drifted features reaches this (default 0.5). */
   driftShare: number;
   /** Force one test for every feature instead of Evidently's default choice. */
-  stattest?: string;
+  stattest?: StatTestName;
   /** Threshold for the forced test. */
   stattestThreshold?: number;
   /** Bootstrap iterations of reference-vs-reference noise (0 = off). */
@@ -53,10 +61,6 @@ export interface MonitorResult {
   rocCurve: RocCurve | null;
   runId: string;
   reportKeys: string[];
-}
-
-export function batchKey(batch: number): string {
-  return `processed/batches/batch_${String(batch).padStart(2, '0')}.csv`;
 }
 
 /**
@@ -87,17 +91,25 @@ export async function monitorBatch(options: MonitorOptions): Promise<MonitorResu
       current: valuesOf(currentColumns, name, kind),
       stattest: options.stattest,
       threshold: options.stattestThreshold,
-    }),
+    } as ColumnDriftInput),
   );
   const dataset = datasetDrift(columns, { driftShare: options.driftShare });
   const noise = options.calibrate
-    ? calibrateDriftShare({
-        reference: Object.fromEntries(INPUT_COLUMNS.map(({ name, kind }) => [name, { kind, values: valuesOf(referenceColumns, name, kind) }])),
+    ? calibrate({
+        reference: INPUT_COLUMNS.map(
+          ({ name, kind }) =>
+            ({
+              name,
+              kind,
+              values: valuesOf(referenceColumns, name, kind),
+              stattest: options.stattest,
+              threshold: options.stattestThreshold,
+            }) as CalibrationColumn,
+        ),
         batchSize: current.rows.length,
         iterations: options.calibrate,
         seed: options.seed,
         driftShare: options.driftShare,
-        stattest: options.stattest,
       })
     : undefined;
 
@@ -112,7 +124,7 @@ export async function monitorBatch(options: MonitorOptions): Promise<MonitorResu
     driftShare: dataset.share,
     driftShareThreshold: options.driftShare,
     datasetDrift: dataset.datasetDrift,
-    noise: noise && { ...noise, iterations: options.calibrate as number },
+    noise: noise && { mean: noise.mean, p95: noise.p95, max: noise.max, iterations: noise.iterations },
     performance: performance?.summary ?? null,
     rocCurve: performance?.curve ?? null,
   };

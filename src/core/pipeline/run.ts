@@ -71,7 +71,7 @@ export async function runMainJob(options: RunOptions): Promise<RunResult> {
     trials: options.trials,
     seed: options.seed,
     threads: options.threads,
-    target: split.manifest.parameters.target,
+    target: split.manifest.params.target,
     signal: options.signal,
   });
   const registration = await registerModels({ tracking, registry, evaluation: splits.test, maxAucDrop: options.maxAucDrop });

@@ -210,7 +210,7 @@ async function startTrial(
 function scoreTrial(trial: LiveTrial, data: PreparedData): Record<string, number> {
   const validationScores = trial.trainer.predict(data.validation.matrix);
   const testScores = trial.trainer.predict(data.test.matrix);
-  const threshold = chooseThreshold(data.validation.classes, validationScores);
+  const threshold = chooseThreshold(data.validation.classes, validationScores).threshold;
   const validation = evaluateBinary(data.validation.classes, validationScores, threshold);
   const test = evaluateBinary(data.test.classes, testScores, threshold);
   trial.threshold = threshold;

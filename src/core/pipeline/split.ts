@@ -1,0 +1,70 @@
+import { batchKey, readManifest, SPLIT_KEYS, type SplitManifest } from '../data/manifest.js';
+import { readCsvFromStore, readDataset } from '../data/read.js';
+import { resolveSplitParams, splitDataset } from '../data/split.js';
+import type { Table } from '../data/table.js';
+import { writeSplit } from '../data/write.js';
+import type { TargetName } from '../data/contract.js';
+import type { ObjectStore } from '../storage/index.js';
+import { info } from '../util/log.js';
+
+export { readManifest } from '../data/manifest.js';
+
+export interface SplitOptions {
+  /** Path, `.gz`, `.zip` or `https://` URL of the raw data set. */
+  source: string;
+  cacheDir?: string;
+  target: TargetName;
+  shuffle: boolean;
+  seed: number;
+  batches: number;
+  driftScenario?: string;
+}
+
+export interface SplitResult {
+  manifest: SplitManifest;
+  durationMs: number;
+}
+
+/** Reads and checks the raw data, splits it, and writes the processed files and their manifest to the store. */
+export async function splitData(store: ObjectStore, options: SplitOptions): Promise<SplitResult> {
+  const started = Date.now();
+  const table = await readDataset(options.source, { cacheDir: options.cacheDir });
+  info(`read ${table.rows.length} rows from ${table.source}`);
+  const splitOptions = {
+    target: options.target,
+    shuffle: options.shuffle,
+    seed: options.seed,
+    batches: options.batches,
+    driftScenario: options.driftScenario,
+  };
+  const split = splitDataset(table, splitOptions);
+  const origin = table.origin ?? { uri: options.source, path: options.source, sha256: '', bytes: 0 };
+  const manifest = await writeSplit(store, split, resolveSplitParams(splitOptions), origin);
+  info(`wrote ${manifest.files.length} files and processed/manifest.json to ${store.uri}`);
+  return { manifest, durationMs: Date.now() - started };
+}
+
+export interface StoredSplits {
+  train: Table;
+  validation: Table;
+  test: Table;
+  batches: Table[];
+}
+
+/** Reads the processed splits back from the store, after checking the manifest says they were written whole. */
+export async function loadSplits(store: ObjectStore): Promise<StoredSplits> {
+  const manifest = await readManifest(store);
+  const batchNumbers = manifest.files.filter((f) => f.role === 'batch').map((f) => f.batch as number);
+  return {
+    train: await readCsvFromStore(store, SPLIT_KEYS.train),
+    validation: await readCsvFromStore(store, SPLIT_KEYS.validation),
+    test: await readCsvFromStore(store, SPLIT_KEYS.test),
+    batches: await Promise.all(batchNumbers.sort((a, b) => a - b).map((n) => readCsvFromStore(store, batchKey(n)))),
+  };
+}
+
+/** The rows a quality gate scores: a processed file in the store, by key. */
+export async function loadEvaluationSet(store: ObjectStore, key: string): Promise<Table> {
+  await readManifest(store);
+  return readCsvFromStore(store, key);
+}
