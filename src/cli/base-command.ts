@@ -83,15 +83,39 @@ function describe(error: Error & { oclif?: { exit?: number } }, commandId: strin
   }
   if (error instanceof InterruptedError) return { kind: 'interrupted', message: error.message, exitCode: error.exitCode };
   if (error instanceof OutcomeExit) return { kind: 'outcome', message: error.message, exitCode: error.exitCode };
-  if (error.oclif?.exit !== undefined || error.name.endsWith('Error') && /flag|argument/i.test(error.message)) {
-    const message = error.message.split('\n')[0].replace(/^Error: /, '');
-    return { kind: 'usage', message, fix: help, exitCode: EXIT_CODES.usage };
+  if (isParseError(error)) {
+    return { kind: 'usage', message: parseErrorLine(error.message), fix: help, exitCode: EXIT_CODES.usage };
   }
   return {
     kind: 'bug',
     message: `${error.message} (an internal error; rerun with --verbose for the stack)`,
     exitCode: EXIT_CODES.internal,
   };
+}
+
+/**
+ * oclif's parser wraps a flag's own parse error as "Parsing --name \n\t<cause>\nSee more help with --help"
+ * whatever the error's class, so that shape is a usage error too, even without `oclif.exit`.
+ */
+function isParseError(error: Error & { oclif?: { exit?: number } }): boolean {
+  if (error.oclif?.exit !== undefined || /^Parsing --[\w-]+ ?\n/.test(error.message)) return true;
+  return error.name.endsWith('Error') && /flag|argument/i.test(error.message);
+}
+
+/**
+ * oclif's messages span lines ("The following error occurred:\n  Missing required flag batch\nSee more
+ * help…"); the cause is in the middle lines, so they are kept and joined into one line.
+ */
+const OCLIF_FRAME = /^See more help with --help$|^The following errors? occurred:$/;
+
+function parseErrorLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim().replace(/^Error: /, ''))
+    .filter((line) => line !== '' && !OCLIF_FRAME.test(line));
+  const flag = /^Parsing (--[\w-]+)$/.exec(lines[0] ?? '');
+  if (flag && lines.length > 1) return `${flag[1]}: ${lines.slice(1).join('; ')}`;
+  return lines.join('; ');
 }
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['flags'] & T['baseFlags']>;

@@ -1,7 +1,7 @@
 import type { Table } from '../data/table.js';
 import { transform } from '../features/preprocessor.js';
 import type { ModelArtifact } from './artifact.js';
-import { predictLogistic, type LogisticModel } from './logistic/index.js';
+import { parseLogisticModel, predictLogistic } from './logistic/index.js';
 import type { Matrix } from './types.js';
 import { parseXGBoostModel, predictProba as predictTrees, type TreeEnsemble } from './xgboost/tree-scorer.js';
 
@@ -20,7 +20,7 @@ export function scorerFor(artifact: ModelArtifact): Scorer {
   if (cached) return cached;
   let scorer: Scorer;
   if (artifact.descriptor.family === 'logistic') {
-    const model = JSON.parse(artifact.weights) as LogisticModel;
+    const model = parseLogisticModel(JSON.parse(artifact.weights));
     scorer = { predict: (matrix) => predictLogistic(model, matrix) };
   } else {
     const ensemble: TreeEnsemble = parseXGBoostModel(artifact.weights);

@@ -162,6 +162,8 @@ function valuesOf(columns: EngineeredColumns, name: string, kind: 'numeric' | 'c
 function measurePerformance(artifact: Parameters<typeof scoreTable>[0], current: Table, maxAucDrop: number) {
   if (!current.columns.includes('target') || current.rows.length === 0) return undefined;
   const labels = labelsOf(current);
+  const positives = labels.reduce((sum, label) => sum + label, 0);
+  if (positives === 0 || positives === labels.length) return undefined;
   const scores = scoreTable(artifact, current);
   const championAuc = evaluateBinary(labels, scores, artifact.descriptor.threshold).rocAuc;
   const referenceAuc = artifact.metrics.test_roc_auc;

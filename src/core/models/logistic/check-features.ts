@@ -20,9 +20,8 @@ export function checkFeatures(caller: string, X: Matrix): void {
   for (let k = 0; k < data.length; k++) {
     if (!Number.isFinite(data[k])) {
       const row = Math.floor(k / cols);
-      throw new RangeError(
-        `${caller}: feature ${k - row * cols} of row ${row} is ${data[k]}; impute and scale before logistic regression`,
-      );
+      const where = `feature ${k - row * cols} of row ${row} is ${data[k]}`;
+      throw new RangeError(`${caller}: ${where}; impute and scale before logistic regression`);
     }
   }
 }

@@ -18,12 +18,15 @@ const VALUE_NOISE = 1e-10;
  * Limited-memory BFGS for smooth convex objectives, one iteration at a time so that a caller can stop,
  * look at the iterate and go on with the curvature memory intact.
  *
- * The line search brackets the step by the sign of the slope along the direction and interpolates by the
- * secant on the slope, and accepts a step by the weak Wolfe conditions. Near the optimum the objective's
- * value stops changing in floating point long before its gradient is small (for a sum over thousands of
- * rows, at a gradient around 1e-5), so a step whose value is within rounding of the start is also accepted
- * when its slope shows the decrease a quadratic would have (the approximate Wolfe condition of Hager and
- * Zhang). That lets the gradient go on shrinking where a value-only rule, such as scipy's `ftol`, stops.
+ * The line search accepts a step by the weak Wolfe conditions. While a step decreases the objective but
+ * the slope is still steep it grows the step fourfold; once a step fails the decrease test it narrows the
+ * bracket by the secant root of the slope, a quadratic model's minimum.
+ *
+ * Near the optimum the objective's value stops changing in floating point long before its gradient is
+ * small (for a sum over thousands of rows, at a gradient around 1e-5), so a step whose value is within
+ * rounding of the start also passes the decrease test when its slope shows the decrease a quadratic would
+ * have (the approximate Wolfe condition of Hager and Zhang). That lets the gradient go on shrinking where a
+ * value-only rule, such as scipy's `ftol`, stops.
  */
 export class Lbfgs {
   /** The current iterate; read it, do not write it. */
@@ -165,7 +168,7 @@ export class Lbfgs {
         (value <= start + noise && slope <= (2 * DECREASE - 1) * slope0);
       if (decreased && slope >= CURVATURE * slope0) return step;
 
-      if (decreased && Number.isFinite(value)) {
+      if (decreased) {
         low = step;
         lowSlope = slope;
       } else {
@@ -191,7 +194,10 @@ export class Lbfgs {
   }
 }
 
-/** The secant root of the slope inside the bracket when the slopes change sign, else the midpoint; kept off the ends. */
+/**
+ * The secant root of the slope inside the bracket when the slopes change sign, else the midpoint; kept a
+ * tenth of the width away from either end.
+ */
 function nextStep(low: number, lowSlope: number, high: number, highSlope: number): number {
   const width = high - low;
   let step = low + width / 2;

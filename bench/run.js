@@ -1,0 +1,52 @@
+// Figure 6: the whole main job, `bin/run.js run --data <real file>`, in a temporary working directory so
+// that its store, mlruns and cache start empty. Single run. Needs `npm run build` first.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { figure, importDist, printHeaderIfAlone, requireData, ROOT, timeOnce } from './lib.js';
+
+printHeaderIfAlone();
+await importDist('commands/run.js');
+const data = requireData();
+const directory = await mkdtemp(join(tmpdir(), 'healthpredict-bench-run-'));
+
+try {
+  const { value: outcome, ms } = await timeOnce(() => runCli(['run', '--data', data, '--json'], directory));
+  if (outcome.code !== 0) {
+    process.stderr.write(`bench: run exited with ${outcome.code}\n${outcome.stderr.slice(-2000)}\n`);
+    process.exit(1);
+  }
+  const result = JSON.parse(outcome.stdout);
+  const retrained = result.batches.filter((batch) => batch.retrained).length;
+  const promoted = result.batches.filter((batch) => batch.promoted).length;
+  figure('whole run (bin/run.js run)', ms, [
+    `${result.batches.length} batches, ${retrained} retrained, ${promoted} promoted`,
+    'wall time, single run',
+  ]);
+} finally {
+  await rm(directory, { recursive: true, force: true });
+}
+
+/** The CLI's environment without the caller's healthpredict and MLflow settings, quiet, cache in `cwd`. */
+function cleanEnvironment(cwd) {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(HEALTHPREDICT_|MLFLOW_)/.test(name)),
+  );
+  return { ...env, HEALTHPREDICT_QUIET: '1', HEALTHPREDICT_CACHE_DIR: join(cwd, 'cache') };
+}
+
+function runCli(args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, env: cleanEnvironment(cwd) });
+    const stdout = [];
+    const stderr = [];
+    child.stdout.on('data', (chunk) => stdout.push(chunk));
+    child.stderr.on('data', (chunk) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }),
+    );
+  });
+}
