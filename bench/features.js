@@ -1,6 +1,13 @@
 // Figure 3: the feature matrix: fitPreprocessor and transform on the initial train split, transform on the
 // future rows. Train is cleaned of excluded dispositions first, as training does. Needs `npm run build`.
-import { figure, importDist, loadChronologicalSplit, medianOf, printHeaderIfAlone, timeMedian } from './lib.js';
+import {
+  figure,
+  importDist,
+  loadChronologicalSplit,
+  medianOf,
+  printHeaderIfAlone,
+  timeMedian,
+} from './lib.js';
 
 printHeaderIfAlone();
 const { fitPreprocessor, transform } = await importDist('core/features/preprocessor.js');

@@ -28,7 +28,9 @@ let search;
 try {
   const { tracking } = openTracking(join(directory, 'mlruns'));
   const options = { tracking, splits, families: ['xgboost'], hpo: true, trials: TRIALS, seed: SEED };
-  search = await timeOnce(() => trainModels({ ...options, threads: THREADS, concurrency: CONCURRENCY, target: 'any' }));
+  search = await timeOnce(() =>
+    trainModels({ ...options, threads: THREADS, concurrency: CONCURRENCY, target: 'any' }),
+  );
 } finally {
   await rm(directory, { recursive: true, force: true });
 }
@@ -63,7 +65,10 @@ async function fullTrials(count) {
 
 async function fullTrial(data, id, threads) {
   const seed = (SEED * 1009 + id) >>> 0;
-  const trainer = definition.create(data.train.matrix, data.train.labels, definition.defaults, { seed, threads });
+  const trainer = definition.create(data.train.matrix, data.train.labels, definition.defaults, {
+    seed,
+    threads,
+  });
   try {
     await trainer.advanceTo(definition.maxResource);
     trainer.predict(data.validation.matrix);

@@ -1,7 +1,7 @@
 // Shared helpers for the benchmark scripts. They import the built library from ../dist, so run
 // `npm run build` first; `importDist` stops with that instruction when dist/ is missing.
 import { existsSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
@@ -70,7 +70,12 @@ export function printHeader() {
   const cores = cpus();
   const model = cores[0]?.model.trim() ?? 'unknown CPU';
   const memory = (totalmem() / 1024 ** 3).toFixed(1);
+  const load = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
   console.log(`machine: ${model} x ${cores.length} cores, ${memory} GiB RAM, node ${process.version}`);
+  // Figures from a machine that is busy with other work are slower; the load says how busy it was.
+  console.log(`load average at start: ${load}`);
 }
 
 /** Prints the header when a script runs alone; run-all.js prints it once for all of them. */

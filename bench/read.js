@@ -6,4 +6,8 @@ const { readDataset } = await importDist('core/data/read.js');
 const file = requireData();
 
 const { value: table, ms, repeats } = await timeMedian(() => readDataset(file));
-figure('read+validate csv.gz', ms, [`${table.rows.length} rows`, `${table.columns.length} columns`, medianOf(repeats)]);
+figure('read+validate csv.gz', ms, [
+  `${table.rows.length} rows`,
+  `${table.columns.length} columns`,
+  medianOf(repeats),
+]);

@@ -39,7 +39,10 @@ function cleanEnvironment(cwd) {
 
 function runCli(args, cwd) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, env: cleanEnvironment(cwd) });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
+      cwd,
+      env: cleanEnvironment(cwd),
+    });
     const stdout = [];
     const stderr = [];
     child.stdout.on('data', (chunk) => stdout.push(chunk));

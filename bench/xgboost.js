@@ -1,6 +1,13 @@
 // Figure 4: one native XGBoost fit with fixed parameters on the initial-train matrix, then scoring the future
 // rows with the TypeScript tree scorer (and, for comparison, with the native booster). Needs `npm run build`.
-import { figure, importDist, loadChronologicalSplit, medianOf, printHeaderIfAlone, timeMedian } from './lib.js';
+import {
+  figure,
+  importDist,
+  loadChronologicalSplit,
+  medianOf,
+  printHeaderIfAlone,
+  timeMedian,
+} from './lib.js';
 
 printHeaderIfAlone();
 const { fitPreprocessor, transform } = await importDist('core/features/preprocessor.js');
@@ -24,7 +31,11 @@ const fit = await timeMedian(() => {
   booster.update(rounds);
 });
 const shape = `${train.matrix.rows} x ${train.matrix.cols}`;
-figure('xgboost fit', fit.ms, [`${rounds} rounds, max_depth 6, eta 0.1, nthread 2`, shape, medianOf(fit.repeats)]);
+figure('xgboost fit', fit.ms, [
+  `${rounds} rounds, max_depth 6, eta 0.1, nthread 2`,
+  shape,
+  medianOf(fit.repeats),
+]);
 
 const ensemble = parseXGBoostModel(booster.toJson());
 const scored = await timeMedian(() => predictProba(ensemble, future));
@@ -35,7 +46,8 @@ figure('TS tree scorer on future rows', scored.ms, [
 
 const native = await timeMedian(() => booster.predict(future));
 let largest = 0;
-for (let i = 0; i < future.rows; i++) largest = Math.max(largest, Math.abs(native.value[i] - scored.value[i]));
+for (let i = 0; i < future.rows; i++)
+  largest = Math.max(largest, Math.abs(native.value[i] - scored.value[i]));
 figure('native booster.predict on future rows', native.ms, [
   `max |TS - native| ${largest.toExponential(1)}`,
   medianOf(native.repeats),

@@ -13,8 +13,12 @@ export abstract class BaseCommand extends Command {
   static enableJsonFlag = true;
 
   static baseFlags = {
-    verbose: Flags.boolean({ description: 'Log debug output of every module to stderr, and stacks of errors.' }),
-    config: Flags.string({ description: 'Configuration file (JSON or YAML) instead of ./healthpredict.config.*' }),
+    verbose: Flags.boolean({
+      description: 'Log debug output of every module to stderr, and stacks of errors.',
+    }),
+    config: Flags.string({
+      description: 'Configuration file (JSON or YAML) instead of ./healthpredict.config.*',
+    }),
   };
 
   /** Aborted on the first SIGINT or SIGTERM; long work checks it between steps. */
@@ -81,8 +85,10 @@ function describe(error: Error & { oclif?: { exit?: number } }, commandId: strin
       status: error.status,
     };
   }
-  if (error instanceof InterruptedError) return { kind: 'interrupted', message: error.message, exitCode: error.exitCode };
-  if (error instanceof OutcomeExit) return { kind: 'outcome', message: error.message, exitCode: error.exitCode };
+  if (error instanceof InterruptedError)
+    return { kind: 'interrupted', message: error.message, exitCode: error.exitCode };
+  if (error instanceof OutcomeExit)
+    return { kind: 'outcome', message: error.message, exitCode: error.exitCode };
   if (isParseError(error)) {
     return { kind: 'usage', message: parseErrorLine(error.message), fix: help, exitCode: EXIT_CODES.usage };
   }

@@ -4,9 +4,12 @@ import { MODEL_FAMILIES, type ModelFamily } from '../core/models/types.js';
 
 /** Flags shared by several commands; each maps to a configuration key of the same meaning. */
 export const storeFlags = {
-  store: Flags.string({ description: 'Object store directory for data, reports and charts [env: HEALTHPREDICT_STORE].' }),
+  store: Flags.string({
+    description: 'Object store directory for data, reports and charts [env: HEALTHPREDICT_STORE].',
+  }),
   'tracking-uri': Flags.string({
-    description: 'Tracking and registry store, a directory in MLflow FileStore layout [env: MLFLOW_TRACKING_URI].',
+    description:
+      'Tracking and registry store, a directory in MLflow FileStore layout [env: MLFLOW_TRACKING_URI].',
   }),
 };
 
@@ -15,7 +18,10 @@ export const seedFlag = {
 };
 
 export const threadsFlag = {
-  threads: Flags.integer({ min: 1, description: 'Native threads for XGBoost [env: HEALTHPREDICT_THREADS; default 2].' }),
+  threads: Flags.integer({
+    min: 1,
+    description: 'Native threads for XGBoost [env: HEALTHPREDICT_THREADS; default 2].',
+  }),
 };
 
 export const familiesFlag = {
@@ -40,7 +46,10 @@ export function floatFlag(options: { description: string; min?: number; max?: nu
       const inRange =
         Number.isFinite(value) && value >= (options.min ?? -Infinity) && value <= (options.max ?? Infinity);
       if (input.trim() === '' || !inRange) {
-        const range = options.min !== undefined || options.max !== undefined ? ` in [${options.min ?? '-inf'}, ${options.max ?? 'inf'}]` : '';
+        const range =
+          options.min !== undefined || options.max !== undefined
+            ? ` in [${options.min ?? '-inf'}, ${options.max ?? 'inf'}]`
+            : '';
         throw new Error(`expected a number${range}, got "${input}"`);
       }
       return value;

@@ -4,7 +4,10 @@ export function renderTable(headers: string[], rows: (string | number | null)[][
   const widths = headers.map((header, j) => Math.max(header.length, ...cells.map((row) => row[j].length)));
   const numeric = headers.map((_, j) => rows.every((row) => row[j] === null || typeof row[j] === 'number'));
   const line = (row: string[]) =>
-    row.map((cell, j) => (numeric[j] ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('  ').trimEnd();
+    row
+      .map((cell, j) => (numeric[j] ? cell.padStart(widths[j]) : cell.padEnd(widths[j])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 

@@ -19,7 +19,12 @@ built-in defaults.`;
         ['key', 'value', 'source', 'environment'],
         Object.entries(resolved.values).map(([key, value]) => {
           const { source, detail } = resolved.sources[key as keyof typeof resolved.values];
-          return [key, String(value), detail ? `${source} (${detail})` : source, ENVIRONMENT[key as keyof typeof ENVIRONMENT].join(', ')];
+          return [
+            key,
+            String(value),
+            detail ? `${source} (${detail})` : source,
+            ENVIRONMENT[key as keyof typeof ENVIRONMENT].join(', '),
+          ];
         }),
       ),
     );

@@ -28,12 +28,30 @@ that an Airflow BashOperator can skip downstream work (skip_on_exit_code=${EXIT_
   ];
 
   static flags = {
-    batch: Flags.integer({ required: true, description: 'Batch number (1 to the number of batches split made).' }),
-    'drift-share': floatFlag({ description: 'Share of drifted inputs that makes dataset drift [default 0.5].', min: 0, max: 1 }),
+    batch: Flags.integer({
+      required: true,
+      description: 'Batch number (1 to the number of batches split made).',
+    }),
+    'drift-share': floatFlag({
+      description: 'Share of drifted inputs that makes dataset drift [default 0.5].',
+      min: 0,
+      max: 1,
+    }),
     stattest: Flags.string({ options: [...STATTESTS], description: 'Force one test for every input.' }),
-    'stattest-threshold': floatFlag({ description: 'Threshold for the forced test (p-value or distance).', min: 0 }),
-    calibrate: Flags.integer({ min: 0, default: 0, description: 'Bootstrap iterations of reference-vs-reference noise.' }),
-    'max-auc-drop': floatFlag({ description: 'AUC drop against the test AUC that counts as concept drift [default 0.02].', min: 0, max: 1 }),
+    'stattest-threshold': floatFlag({
+      description: 'Threshold for the forced test (p-value or distance).',
+      min: 0,
+    }),
+    calibrate: Flags.integer({
+      min: 0,
+      default: 0,
+      description: 'Bootstrap iterations of reference-vs-reference noise.',
+    }),
+    'max-auc-drop': floatFlag({
+      description: 'AUC drop against the test AUC that counts as concept drift [default 0.02].',
+      min: 0,
+      max: 1,
+    }),
     'exit-code': Flags.boolean({ description: `Exit ${EXIT_CODES.drift} when dataset drift is detected.` }),
     ...seedFlag,
     ...storeFlags,
@@ -65,15 +83,24 @@ that an Airflow BashOperator can skip downstream work (skip_on_exit_code=${EXIT_
     this.log(
       renderTable(
         ['input', 'test', 'score', 'threshold', 'drifted'],
-        result.columns.map((c) => [c.column, c.stattest, fixed(c.score), c.threshold, c.drifted ? 'yes' : 'no']),
+        result.columns.map((c) => [
+          c.column,
+          c.stattest,
+          fixed(c.score),
+          c.threshold,
+          c.drifted ? 'yes' : 'no',
+        ]),
       ),
     );
     this.log(
       `batch ${result.batch}: drift share ${result.driftShare.toFixed(3)} (${result.nDrifted}/${result.columns.length}), ` +
         `dataset drift: ${result.datasetDrift ? 'YES' : 'no'}; champion v${result.championVersion}` +
-        (result.performance ? ` AUC ${result.performance.championAuc.toFixed(4)} (test ${result.performance.referenceAuc.toFixed(4)})` : ''),
+        (result.performance
+          ? ` AUC ${result.performance.championAuc.toFixed(4)} (test ${result.performance.referenceAuc.toFixed(4)})`
+          : ''),
     );
-    if (result.noise) this.log(`noise alone: mean share ${result.noise.mean.toFixed(3)}, p95 ${result.noise.p95.toFixed(3)}`);
+    if (result.noise)
+      this.log(`noise alone: mean share ${result.noise.mean.toFixed(3)}, p95 ${result.noise.p95.toFixed(3)}`);
     if (flags['exit-code'] && result.datasetDrift) {
       throw new OutcomeExit(`dataset drift in batch ${result.batch}`, EXIT_CODES.drift, result);
     }

@@ -26,9 +26,19 @@ promoted, and the command exits with code ${EXIT_CODES.gateRejected}.`;
   ];
 
   static flags = {
-    'parent-run-id': Flags.string({ description: 'The training invocation (parent run) to take candidates from.' }),
-    'max-auc-drop': floatFlag({ description: 'Largest AUC drop against the champion that still promotes [env: HEALTHPREDICT_MAX_AUC_DROP; default 0.02].', min: 0, max: 1 }),
-    evaluation: Flags.string({ default: 'processed/initial_test.csv', description: 'Store key of the rows the gate scores.' }),
+    'parent-run-id': Flags.string({
+      description: 'The training invocation (parent run) to take candidates from.',
+    }),
+    'max-auc-drop': floatFlag({
+      description:
+        'Largest AUC drop against the champion that still promotes [env: HEALTHPREDICT_MAX_AUC_DROP; default 0.02].',
+      min: 0,
+      max: 1,
+    }),
+    evaluation: Flags.string({
+      default: 'processed/initial_test.csv',
+      description: 'Store key of the rows the gate scores.',
+    }),
     ...storeFlags,
   };
 
@@ -52,14 +62,24 @@ promoted, and the command exits with code ${EXIT_CODES.gateRejected}.`;
         ['registered model', 'version', 'family', 'run', 'val AUC'],
         [
           ...result.familyVersions.map((v) => [v.name, v.version, v.family, v.runId, fixed(v.valRocAuc)]),
-          [result.challenger.name, result.challenger.version, result.challenger.family, result.challenger.runId, null],
+          [
+            result.challenger.name,
+            result.challenger.version,
+            result.challenger.family,
+            result.challenger.runId,
+            null,
+          ],
         ],
       ),
     );
     this.log(`${result.gate.promoted ? 'promoted' : 'NOT promoted'}: ${result.gate.reason}`);
     this.log(`champion: HealthPredict version ${result.championVersion}`);
     if (!result.gate.promoted) {
-      throw new OutcomeExit(`the quality gate refused promotion: ${result.gate.reason}`, EXIT_CODES.gateRejected, result);
+      throw new OutcomeExit(
+        `the quality gate refused promotion: ${result.gate.reason}`,
+        EXIT_CODES.gateRejected,
+        result,
+      );
     }
     return result;
   }

@@ -5,10 +5,11 @@ import { familiesFlag, familiesOf, floatFlag, seedFlag, storeFlags, threadsFlag 
 import { fixed, renderTable } from '../cli/table.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { runMainJob, type RunResult } from '../core/pipeline/run.js';
-import { dataFlags } from './split.js';
+import { dataFlags, splitOptionsFrom } from '../cli/data-flags.js';
 
 export default class Run extends BaseCommand {
-  static summary = 'Run the whole main job: split, train with HPO, register, then monitor and retrain batch by batch.';
+  static summary =
+    'Run the whole main job: split, train with HPO, register, then monitor and retrain batch by batch.';
 
   static description = `On the embedded defaults (a store directory, an MLflow FileStore in ./mlruns, no server), takes the
 raw data to a champion model and through every future batch: split; train the three families with TPE and ASHA;
@@ -19,15 +20,26 @@ once into the cache directory.`;
 
   static examples = [
     '<%= config.bin %> run',
-    '<%= config.bin %> run --data ../shared/data/diabetic_data.csv.gz',
+    '<%= config.bin %> run --data ./diabetic_data.csv.gz',
     '<%= config.bin %> run --data diabetic_data.csv.gz --trials 20 --drift-scenario covariate --json',
   ];
 
   static flags = {
     ...dataFlags,
-    trials: Flags.integer({ min: 1, description: 'Trials per family [env: HEALTHPREDICT_HPO_TRIALS; default 12].' }),
-    'max-auc-drop': floatFlag({ description: 'Quality gate and concept drift tolerance [default 0.02].', min: 0, max: 1 }),
-    'drift-share': floatFlag({ description: 'Share of drifted inputs that makes dataset drift [default 0.5].', min: 0, max: 1 }),
+    trials: Flags.integer({
+      min: 1,
+      description: 'Trials per family [env: HEALTHPREDICT_HPO_TRIALS; default 20].',
+    }),
+    'max-auc-drop': floatFlag({
+      description: 'Quality gate and concept drift tolerance [default 0.02].',
+      min: 0,
+      max: 1,
+    }),
+    'drift-share': floatFlag({
+      description: 'Share of drifted inputs that makes dataset drift [default 0.5].',
+      min: 0,
+      max: 1,
+    }),
     'force-retrain': Flags.boolean({ description: 'Retrain after every batch, drift or not.' }),
     ...familiesFlag,
     ...seedFlag,
@@ -54,15 +66,7 @@ once into the cache directory.`;
     );
     const result = await runMainJob({
       ...openBackends(values),
-      split: {
-        source: values.data,
-        cacheDir: values.cacheDir,
-        target: values.target,
-        shuffle: flags.shuffle,
-        seed: values.seed,
-        batches: values.batches,
-        driftScenario: flags['drift-scenario'],
-      },
+      split: splitOptionsFrom(values, flags),
       families: familiesOf(flags.family),
       trials: values.hpoTrials,
       seed: values.seed,

@@ -1,28 +1,10 @@
-import { Flags } from '@oclif/core';
-
 import { BaseCommand } from '../cli/base-command.js';
 import { seedFlag, storeFlags } from '../cli/flags.js';
 import { renderTable } from '../cli/table.js';
 import { DRIFT_SCENARIOS } from '../core/data/split.js';
+import { dataFlags, splitOptionsFrom } from '../cli/data-flags.js';
 import { openStore } from '../core/storage/index.js';
 import { splitData, type SplitResult } from '../core/pipeline/split.js';
-
-export const dataFlags = {
-  data: Flags.string({
-    description: 'The raw data set: a path, .gz, .zip or https:// URL [env: HEALTHPREDICT_DATA; default: the UCI download].',
-  }),
-  target: Flags.string({
-    options: ['any', 'within30'],
-    description: 'any: readmitted at all (default); within30: readmitted within 30 days [env: HEALTHPREDICT_TARGET].',
-  }),
-  shuffle: Flags.boolean({ description: 'Shuffle patients (kept whole) instead of the chronological cut.' }),
-  batches: Flags.integer({ min: 1, max: 99, description: 'Future batches [env: HEALTHPREDICT_BATCHES; default 5].' }),
-  'drift-scenario': Flags.string({
-    options: Object.keys(DRIFT_SCENARIOS),
-    default: 'none',
-    description: 'Inject a documented, seeded shift into later batches for simulation.',
-  }),
-};
 
 export default class Split extends BaseCommand {
   static summary = 'Split the raw data into initial train/validation/test and future batches.';
@@ -37,7 +19,7 @@ source, every parameter) to the store. Drift scenarios: ${Object.entries(DRIFT_S
     .join('; ')}.`;
 
   static examples = [
-    '<%= config.bin %> split --data ../shared/data/diabetic_data.csv.gz',
+    '<%= config.bin %> split --data ./diabetic_data.csv.gz',
     '<%= config.bin %> split --shuffle --seed 7 --target within30',
     '<%= config.bin %> split --drift-scenario covariate --json',
   ];
@@ -47,18 +29,16 @@ source, every parameter) to the store. Drift scenarios: ${Object.entries(DRIFT_S
   async run(): Promise<SplitResult> {
     const { flags } = await this.parse(Split);
     const { values } = this.resolveConfig(
-      { store: flags.store, data: flags.data, target: flags.target as 'any' | undefined, seed: flags.seed, batches: flags.batches },
+      {
+        store: flags.store,
+        data: flags.data,
+        target: flags.target as 'any' | undefined,
+        seed: flags.seed,
+        batches: flags.batches,
+      },
       flags.config,
     );
-    const result = await splitData(openStore(values.store), {
-      source: values.data,
-      cacheDir: values.cacheDir,
-      target: values.target,
-      shuffle: flags.shuffle,
-      seed: values.seed,
-      batches: values.batches,
-      driftScenario: flags['drift-scenario'],
-    });
+    const result = await splitData(openStore(values.store), splitOptionsFrom(values, flags));
 
     this.log(
       renderTable(

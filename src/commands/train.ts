@@ -25,7 +25,10 @@ artifact. Ctrl-C marks every run under way KILLED.`;
 
   static flags = {
     hpo: Flags.boolean({ description: 'Search hyperparameters (TPE sampler, ASHA early stopping).' }),
-    trials: Flags.integer({ min: 1, description: 'Trials per family with --hpo [env: HEALTHPREDICT_HPO_TRIALS; default 12].' }),
+    trials: Flags.integer({
+      min: 1,
+      description: 'Trials per family with --hpo [env: HEALTHPREDICT_HPO_TRIALS; default 20].',
+    }),
     concurrency: Flags.integer({ min: 1, default: 2, description: 'Trials trained at the same time.' }),
     ...familiesFlag,
     ...seedFlag,
@@ -36,7 +39,13 @@ artifact. Ctrl-C marks every run under way KILLED.`;
   async run(): Promise<TrainResult> {
     const { flags } = await this.parse(Train);
     const { values } = this.resolveConfig(
-      { store: flags.store, trackingUri: flags['tracking-uri'], seed: flags.seed, threads: flags.threads, hpoTrials: flags.trials },
+      {
+        store: flags.store,
+        trackingUri: flags['tracking-uri'],
+        seed: flags.seed,
+        threads: flags.threads,
+        hpoTrials: flags.trials,
+      },
       flags.config,
     );
     const { store, tracking } = openBackends(values);
@@ -68,7 +77,9 @@ artifact. Ctrl-C marks every run under way KILLED.`;
         ]),
       ),
     );
-    this.log(`parent run ${result.parentRunId} in ${tracking.uri} (${(result.durationMs / 1000).toFixed(1)} s)`);
+    this.log(
+      `parent run ${result.parentRunId} in ${tracking.uri} (${(result.durationMs / 1000).toFixed(1)} s)`,
+    );
     return result;
   }
 }

@@ -61,7 +61,9 @@ describe('feature engineering', () => {
   });
 
   it('drops expired and hospice dispositions from training data', () => {
-    const rows = ['1', '11', '13', '14', '19', '20', '21', '3'].map((d) => row({ discharge_disposition_id: d }));
+    const rows = ['1', '11', '13', '14', '19', '20', '21', '3'].map((d) =>
+      row({ discharge_disposition_id: d }),
+    );
     expect(withoutExcludedDispositions(table(rows)).rows.map((r) => r[7])).toEqual(['1', '3']);
   });
 
@@ -92,7 +94,10 @@ describe('preprocessor', () => {
   it('one-hot encodes with an other bucket for rare and unseen values', () => {
     const race = spec.categorical.find((c) => c.name === 'race');
     expect(race?.vocabulary).toEqual(['Caucasian']);
-    const matrix = transform(spec, table([row({ race: 'Caucasian' }), row({ race: 'Asian' }), row({ race: 'Martian' })]));
+    const matrix = transform(
+      spec,
+      table([row({ race: 'Caucasian' }), row({ race: 'Asian' }), row({ race: 'Martian' })]),
+    );
     const caucasian = spec.featureNames.indexOf('race=Caucasian');
     const other = spec.featureNames.indexOf('race=other');
     const at = (r: number, j: number) => matrix.data[r * matrix.cols + j];

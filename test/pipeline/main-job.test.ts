@@ -25,7 +25,8 @@ import { rungResources } from '../../src/core/tuning/asha.js';
 import { familyDefinition } from '../../src/core/models/families.js';
 import type { ModelFamily } from '../../src/core/models/types.js';
 
-const DATA = process.env.HEALTHPREDICT_TEST_DATA ?? join(__dirname, '../../../shared/data/diabetic_data.csv.gz');
+const DATA =
+  process.env.HEALTHPREDICT_TEST_DATA ?? join(__dirname, '../../../shared/data/diabetic_data.csv.gz');
 const TRIALS = 12;
 const SEED = 42;
 
@@ -75,7 +76,14 @@ describe('the main job on the real data set', () => {
         expect(run.tags['mlflow.parentRunId']).toBe(first.parentRunId);
         const history = await tracking.getMetricHistory(trial.runId, 'val_roc_auc');
         expect(history.map((point) => point.step)).toEqual(rungs.slice(0, trial.rung + 1));
-        for (const key of ['test_roc_auc', 'val_pr_auc', 'val_log_loss', 'val_brier', 'val_f1', 'threshold']) {
+        for (const key of [
+          'test_roc_auc',
+          'val_pr_auc',
+          'val_log_loss',
+          'val_brier',
+          'val_f1',
+          'threshold',
+        ]) {
           expect(run.metrics[key]).toBeTypeOf('number');
         }
       }
@@ -101,7 +109,7 @@ describe('the main job on the real data set', () => {
     }
   });
 
-  it("scores every test row as XGBoost itself does, to 1e-6, from the saved model", async () => {
+  it('scores every test row as XGBoost itself does, to 1e-6, from the saved model', async () => {
     const test = withoutExcludedDispositions(splits.test);
     for (const family of first.families.filter((f) => f.family !== 'logistic')) {
       const artifact = await loadRunArtifact(tracking, family.bestRunId);
@@ -117,7 +125,13 @@ describe('the main job on the real data set', () => {
   });
 
   it('promotes the first champion, then refuses a worse challenger but keeps it registered', async () => {
-    const registered = await registerModels({ tracking, registry, parentRunId: first.parentRunId, evaluation: splits.test, maxAucDrop: 0.02 });
+    const registered = await registerModels({
+      tracking,
+      registry,
+      parentRunId: first.parentRunId,
+      evaluation: splits.test,
+      maxAucDrop: 0.02,
+    });
     expect(registered.gate.promoted).toBe(true);
     expect(registered.challenger.family).toBe('xgboost');
     const champion = await registry.getVersionByAlias('HealthPredict', 'champion');
@@ -126,11 +140,19 @@ describe('the main job on the real data set', () => {
 
     // A logistic-only invocation is worse than the XGBoost champion; with no tolerance it must not be promoted.
     const worse = await train(SEED, ['logistic']);
-    const rejected = await registerModels({ tracking, registry, parentRunId: worse.parentRunId, evaluation: splits.test, maxAucDrop: 0 });
+    const rejected = await registerModels({
+      tracking,
+      registry,
+      parentRunId: worse.parentRunId,
+      evaluation: splits.test,
+      maxAucDrop: 0,
+    });
     expect(rejected.gate.promoted).toBe(false);
     expect(rejected.gate.challengerAuc).toBeLessThan(rejected.gate.championAuc as number);
     expect(rejected.championVersion).toBe(registered.challenger.version);
-    expect((await registry.getVersionByAlias('HealthPredict', 'champion'))?.version).toBe(registered.challenger.version);
+    expect((await registry.getVersionByAlias('HealthPredict', 'champion'))?.version).toBe(
+      registered.challenger.version,
+    );
     const version = await registry.getModelVersion('HealthPredict', rejected.challenger.version);
     expect(version?.tags['gate.decision']).toBe('rejected');
     expect(version?.currentStage).toBe('None');
@@ -139,7 +161,15 @@ describe('the main job on the real data set', () => {
   it("monitors against the champion's own stored reference sample", async () => {
     const champion = await loadChampion(tracking, registry);
     const reference = withoutExcludedDispositions(parseCsv(champion!.artifact.referenceCsv, 'reference'));
-    const result = await monitorBatch({ store, tracking, registry, batch: 1, driftShare: 0.5, maxAucDrop: 0.02, seed: SEED });
+    const result = await monitorBatch({
+      store,
+      tracking,
+      registry,
+      batch: 1,
+      driftShare: 0.5,
+      maxAucDrop: 0.02,
+      seed: SEED,
+    });
     expect(result.championVersion).toBe(champion!.version.version);
     expect(result.referenceRows).toBe(reference.rows.length);
     expect(result.rows).toBe(withoutExcludedDispositions(splits.batches[0]).rows.length);

@@ -70,7 +70,8 @@ describe('AshaScheduler', () => {
       const jobs: string[] = [];
       for (let wave = scheduler.nextWave(); wave.length > 0; wave = scheduler.nextWave()) {
         jobs.push(wave.map((j) => `${j.trialId}r${j.rung}`).join('+'));
-        for (const job of reverse ? [...wave].reverse() : wave) scheduler.report(job.trialId, job.rung, scores[job.trialId]);
+        for (const job of reverse ? [...wave].reverse() : wave)
+          scheduler.report(job.trialId, job.rung, scores[job.trialId]);
       }
       return jobs;
     };

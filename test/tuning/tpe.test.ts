@@ -21,7 +21,10 @@ function objective(params: Record<string, string | number>): number {
   );
 }
 
-function search(propose: (history: Observation[], random: Random) => Record<string, string | number>, seed: number) {
+function search(
+  propose: (history: Observation[], random: Random) => Record<string, string | number>,
+  seed: number,
+) {
   const random = new Random(seed);
   const history: Observation[] = [];
   for (let i = 0; i < 40; i++) {

@@ -50,7 +50,7 @@ export const DEFAULTS: Config = {
   target: 'any',
   seed: 42,
   threads: 2,
-  hpoTrials: 12,
+  hpoTrials: 20,
   maxAucDrop: 0.02,
   driftShare: 0.5,
   batches: 5,
@@ -115,7 +115,11 @@ function readConfigFile(cwd: string, explicit?: string): { file?: string; values
     : CONFIG_FILES.map((name) => resolve(cwd, name)).find((path) => existsSync(path));
   if (!file) return { values: {} };
   if (!existsSync(file)) {
-    throw new UserError(`the configuration file ${file} does not exist`, 'fix the --config path', EXIT_CODES.badInput);
+    throw new UserError(
+      `the configuration file ${file} does not exist`,
+      'fix the --config path',
+      EXIT_CODES.badInput,
+    );
   }
 
   let parsed: unknown;
@@ -131,7 +135,11 @@ function readConfigFile(cwd: string, explicit?: string): { file?: string; values
   }
   if (parsed === null || parsed === undefined) return { file, values: {} };
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UserError(`the configuration file ${file} must hold an object`, 'write key: value pairs', EXIT_CODES.badInput);
+    throw new UserError(
+      `the configuration file ${file} must hold an object`,
+      'write key: value pairs',
+      EXIT_CODES.badInput,
+    );
   }
 
   const values = parsed as Record<string, unknown>;
@@ -156,7 +164,10 @@ function coerce(key: ConfigKey, raw: unknown, where: string): unknown {
     return value;
   }
   if (key === 'target' && raw !== 'any' && raw !== 'within30') {
-    throw new UserError(`${where} must be "any" or "within30", got "${String(raw)}"`, 'set target to any or within30');
+    throw new UserError(
+      `${where} must be "any" or "within30", got "${String(raw)}"`,
+      'set target to any or within30',
+    );
   }
   return String(raw);
 }

@@ -110,7 +110,9 @@ export function engineer(table: Table): EngineeredColumns {
     const i = at(name);
     categorical.set(
       `${name}_group`,
-      table.rows.map((row) => (row[i] === MISSING || row[i] === '' ? MISSING_CATEGORY : diagnosisGroup(row[i]))),
+      table.rows.map((row) =>
+        row[i] === MISSING || row[i] === '' ? MISSING_CATEGORY : diagnosisGroup(row[i]),
+      ),
     );
   }
   return { rows: n, numeric, categorical };

@@ -36,7 +36,8 @@ export function fitPreprocessor(train: Table, options: FitPreprocessorOptions = 
   });
   const categorical = INPUT_COLUMNS.filter((c) => c.kind === 'categorical').map(({ name }) => {
     const counts = new Map<string, number>();
-    for (const value of columns.categorical.get(name) as string[]) counts.set(value, (counts.get(value) ?? 0) + 1);
+    for (const value of columns.categorical.get(name) as string[])
+      counts.set(value, (counts.get(value) ?? 0) + 1);
     const vocabulary = [...counts]
       .filter(([value, count]) => count >= minCategoryCount && value !== OTHER_CATEGORY)
       .map(([value]) => value)
@@ -48,7 +49,13 @@ export function fitPreprocessor(train: Table, options: FitPreprocessorOptions = 
     ...numeric.map((c) => c.name),
     ...categorical.flatMap((c) => [...c.vocabulary, OTHER_CATEGORY].map((value) => `${c.name}=${value}`)),
   ];
-  const body = { format: 'healthpredict-preprocessor/1' as const, numeric, categorical, featureNames, minCategoryCount };
+  const body = {
+    format: 'healthpredict-preprocessor/1' as const,
+    numeric,
+    categorical,
+    featureNames,
+    minCategoryCount,
+  };
   return { ...body, hash: sha256(JSON.stringify(body)) };
 }
 

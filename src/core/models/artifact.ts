@@ -92,7 +92,10 @@ export async function readArtifact(
   };
   const descriptor = JSON.parse(await read('model.json')) as ModelDescriptor;
   if (descriptor.format !== 'healthpredict-model/1') {
-    throw new UserError(`the model at ${where} is not a healthpredict model`, 'point at a model trained by healthpredict');
+    throw new UserError(
+      `the model at ${where} is not a healthpredict model`,
+      'point at a model trained by healthpredict',
+    );
   }
   const preprocessor = JSON.parse(await read(descriptor.preprocessorFile)) as PreprocessorSpec;
   if (!verifyPreprocessor(preprocessor)) {

@@ -24,11 +24,19 @@ const xgboost: FamilyDefinition = {
     colsample_bytree: { type: 'float', low: 0.3, high: 1 },
     lambda: { type: 'float', low: 0.1, high: 20, log: true },
   },
-  defaults: { max_depth: 4, eta: 0.05, min_child_weight: 5, subsample: 0.8, colsample_bytree: 0.7, lambda: 1 },
-  create: (train, labels, params, context) => boosterTrainer(
-    Booster.create(train, labels, { ...numeric(params), seed: context.seed, nthread: context.threads }),
-    (booster, resource) => booster.updateAsync(resource - booster.rounds),
-  ),
+  defaults: {
+    max_depth: 4,
+    eta: 0.05,
+    min_child_weight: 5,
+    subsample: 0.8,
+    colsample_bytree: 0.7,
+    lambda: 1,
+  },
+  create: (train, labels, params, context) =>
+    boosterTrainer(
+      Booster.create(train, labels, { ...numeric(params), seed: context.seed, nthread: context.threads }),
+      (booster, resource) => booster.updateAsync(resource - booster.rounds),
+    ),
 };
 
 const randomForest: FamilyDefinition = {
@@ -87,7 +95,12 @@ function boosterTrainer(
 }
 
 /** A forest cannot gain trees without changing the ones it has, so each rung grows a new forest. */
-function forestTrainer(train: Matrix, labels: Float32Array, params: Params, context: TrainerContext): FamilyTrainer {
+function forestTrainer(
+  train: Matrix,
+  labels: Float32Array,
+  params: Params,
+  context: TrainerContext,
+): FamilyTrainer {
   let current: Booster | undefined;
   return {
     async advanceTo(resource) {

@@ -12,7 +12,12 @@ import {
 } from '../drift/index.js';
 import { EXIT_CODES, UserError } from '../errors/index.js';
 import { evaluateBinary, rocCurve } from '../evaluation/index.js';
-import { engineer, INPUT_COLUMNS, withoutExcludedDispositions, type EngineeredColumns } from '../features/engineer.js';
+import {
+  engineer,
+  INPUT_COLUMNS,
+  withoutExcludedDispositions,
+  type EngineeredColumns,
+} from '../features/engineer.js';
 import { scoreTable } from '../models/scorer.js';
 import type { ModelRegistry } from '../registry/types.js';
 import { renderDriftReport } from '../reports/html.js';
@@ -76,9 +81,14 @@ export async function monitorBatch(options: MonitorOptions): Promise<MonitorResu
       EXIT_CODES.notFound,
     );
   }
-  const current = withoutExcludedDispositions(options.current ?? (await readBatch(options.store, options.batch)));
+  const current = withoutExcludedDispositions(
+    options.current ?? (await readBatch(options.store, options.batch)),
+  );
   const reference = withoutExcludedDispositions(
-    parseCsv(champion.artifact.referenceCsv, `reference sample of ${CHAMPION_MODEL} v${champion.version.version}`),
+    parseCsv(
+      champion.artifact.referenceCsv,
+      `reference sample of ${CHAMPION_MODEL} v${champion.version.version}`,
+    ),
   );
 
   const referenceColumns = engineer(reference);
@@ -153,7 +163,11 @@ async function readBatch(store: ObjectStore, batch: number): Promise<Table> {
   return readCsvFromStore(store, key);
 }
 
-function valuesOf(columns: EngineeredColumns, name: string, kind: 'numeric' | 'categorical'): number[] | string[] {
+function valuesOf(
+  columns: EngineeredColumns,
+  name: string,
+  kind: 'numeric' | 'categorical',
+): number[] | string[] {
   return kind === 'numeric'
     ? Array.from(columns.numeric.get(name) as Float64Array)
     : (columns.categorical.get(name) as string[]);
@@ -201,7 +215,10 @@ async function logMonitoringRun(
       ...result.columns.map((c) => point(`drift_score.${c.column}`, c.score)),
     ];
     if (result.performance) {
-      metrics.push(point('champion_auc', result.performance.championAuc), point('auc_drop', result.performance.drop));
+      metrics.push(
+        point('champion_auc', result.performance.championAuc),
+        point('auc_drop', result.performance.drop),
+      );
     }
     if (result.noise) metrics.push(point('noise_share_p95', result.noise.p95));
     await tracking.logBatch(run.info.runId, {

@@ -46,6 +46,7 @@ export function prepareSplit(preprocessor: PreprocessorSpec, table: Table): Prep
 
 export function labelsOf(table: Table): Uint8Array {
   const index = table.columns.indexOf(TARGET_COLUMN);
-  if (index < 0) throw new Error(`${table.source} has no "${TARGET_COLUMN}" column; it was not written by split`);
+  if (index < 0)
+    throw new Error(`${table.source} has no "${TARGET_COLUMN}" column; it was not written by split`);
   return Uint8Array.from(table.rows, (row) => (row[index] === '1' ? 1 : 0));
 }

@@ -63,7 +63,13 @@ export async function registerModels(options: RegisterOptions): Promise<Register
   for (const run of candidates) {
     const family = run.tags.model_family as ModelFamily;
     const version = await registerVersion(registry, FAMILY_MODEL_NAMES[family], run);
-    familyVersions.push({ family, name: version.name, version: version.version, runId: run.info.runId, valRocAuc: run.metrics.val_roc_auc });
+    familyVersions.push({
+      family,
+      name: version.name,
+      version: version.version,
+      runId: run.info.runId,
+      valRocAuc: run.metrics.val_roc_auc,
+    });
   }
 
   const best = [...candidates].sort((a, b) => b.metrics.val_roc_auc - a.metrics.val_roc_auc)[0];
@@ -81,7 +87,12 @@ export async function registerModels(options: RegisterOptions): Promise<Register
   return {
     parentRunId: parent.info.runId,
     familyVersions,
-    challenger: { name: CHAMPION_MODEL, version: challenger.version, runId: best.info.runId, family: best.tags.model_family as ModelFamily },
+    challenger: {
+      name: CHAMPION_MODEL,
+      version: challenger.version,
+      runId: best.info.runId,
+      family: best.tags.model_family as ModelFamily,
+    },
     gate,
     championVersion: gate.promoted ? challenger.version : (gate.championVersion as string),
   };
@@ -136,7 +147,10 @@ async function registerVersion(registry: ModelRegistry, name: string, run: Run):
 }
 
 export async function loadRunArtifact(tracking: TrackingStore, runId: string): Promise<ModelArtifact> {
-  return readArtifact((name) => tracking.readArtifact(runId, `${ARTIFACT_PATH}/${name}`), `runs:/${runId}/${ARTIFACT_PATH}`);
+  return readArtifact(
+    (name) => tracking.readArtifact(runId, `${ARTIFACT_PATH}/${name}`),
+    `runs:/${runId}/${ARTIFACT_PATH}`,
+  );
 }
 
 /** The champion's version and artifact, or undefined when there is no champion yet. */
@@ -153,14 +167,28 @@ export async function loadChampion(
 async function qualityGate(options: RegisterOptions, challenger: ModelArtifact): Promise<GateResult> {
   const evaluation = withoutExcludedDispositions(options.evaluation);
   const labels = labelsOf(evaluation);
-  const challengerAuc = evaluateBinary(labels, scoreTable(challenger, evaluation), challenger.descriptor.threshold).rocAuc;
+  const challengerAuc = evaluateBinary(
+    labels,
+    scoreTable(challenger, evaluation),
+    challenger.descriptor.threshold,
+  ).rocAuc;
   const champion = await loadChampion(options.tracking, options.registry);
   const base = { challengerAuc, maxAucDrop: options.maxAucDrop, evaluationRows: evaluation.rows.length };
   if (!champion) {
-    return { ...base, championAuc: null, championVersion: null, promoted: true, reason: 'there was no champion' };
+    return {
+      ...base,
+      championAuc: null,
+      championVersion: null,
+      promoted: true,
+      reason: 'there was no champion',
+    };
   }
 
-  const championAuc = evaluateBinary(labels, scoreTable(champion.artifact, evaluation), champion.artifact.descriptor.threshold).rocAuc;
+  const championAuc = evaluateBinary(
+    labels,
+    scoreTable(champion.artifact, evaluation),
+    champion.artifact.descriptor.threshold,
+  ).rocAuc;
   const promoted = challengerAuc >= championAuc - options.maxAucDrop;
   const comparison = `challenger AUC ${challengerAuc.toFixed(4)} vs champion v${champion.version.version} ${championAuc.toFixed(4)}`;
   return {
@@ -182,7 +210,8 @@ async function recordGate(registry: ModelRegistry, version: ModelVersion, gate: 
     'gate.max_auc_drop': String(gate.maxAucDrop),
     'gate.decision': gate.promoted ? 'promoted' : 'rejected',
   };
-  for (const [key, value] of Object.entries(tags)) await registry.setVersionTag(version.name, version.version, key, value);
+  for (const [key, value] of Object.entries(tags))
+    await registry.setVersionTag(version.name, version.version, key, value);
 }
 
 /** Sets the alias first, then the stage for older MLflow clients, archiving the previous Production version. */

@@ -38,6 +38,8 @@ export interface BatchOutcome {
   championVersion: string;
   championAuc: number | null;
   retrained: boolean;
+  /** Why it retrained: `dataset drift`, `performance drop` or `forced`; null when it did not. */
+  retrainReason: string | null;
   promoted: boolean;
   /** The champion after this batch's decisions. */
   championAfter: string;
@@ -74,8 +76,16 @@ export async function runMainJob(options: RunOptions): Promise<RunResult> {
     target: split.manifest.params.target,
     signal: options.signal,
   });
-  const registration = await registerModels({ tracking, registry, evaluation: splits.test, maxAucDrop: options.maxAucDrop });
-  const bestParams = Object.fromEntries(training.families.map((f) => [f.family, f.params])) as Record<ModelFamily, Params>;
+  const registration = await registerModels({
+    tracking,
+    registry,
+    evaluation: splits.test,
+    maxAucDrop: options.maxAucDrop,
+  });
+  const bestParams = Object.fromEntries(training.families.map((f) => [f.family, f.params])) as Record<
+    ModelFamily,
+    Params
+  >;
 
   const batches: BatchOutcome[] = [];
   const decisions: BatchDecision[] = [];
@@ -98,9 +108,9 @@ export async function runMainJob(options: RunOptions): Promise<RunResult> {
     decisions.push({
       batch: number,
       retrained: outcome.retrained,
+      reason: outcome.retrainReason,
       promoted: outcome.promoted,
       challengerAuc: outcome.challengerAuc,
-      championAucOnHoldout: null,
     });
     await store.write(DECISIONS_KEY, JSON.stringify(decisions, null, 2));
   }
@@ -133,7 +143,14 @@ async function maybeRetrain(
     championAuc: monitored.performance?.championAuc ?? null,
   };
   if (!monitored.datasetDrift && !conceptDrift && !options.forceRetrain) {
-    return { ...base, retrained: false, promoted: false, championAfter: monitored.championVersion, challengerAuc: null };
+    return {
+      ...base,
+      retrained: false,
+      retrainReason: null,
+      promoted: false,
+      championAfter: monitored.championVersion,
+      challengerAuc: null,
+    };
   }
 
   const reason = monitored.datasetDrift ? 'dataset drift' : conceptDrift ? 'performance drop' : 'forced';
@@ -166,6 +183,7 @@ async function maybeRetrain(
   return {
     ...base,
     retrained: true,
+    retrainReason: reason,
     promoted: registration.gate.promoted,
     championAfter: registration.championVersion,
     challengerAuc: registration.gate.challengerAuc,

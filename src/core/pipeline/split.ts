@@ -59,7 +59,9 @@ export async function loadSplits(store: ObjectStore): Promise<StoredSplits> {
     train: await readCsvFromStore(store, SPLIT_KEYS.train),
     validation: await readCsvFromStore(store, SPLIT_KEYS.validation),
     test: await readCsvFromStore(store, SPLIT_KEYS.test),
-    batches: await Promise.all(batchNumbers.sort((a, b) => a - b).map((n) => readCsvFromStore(store, batchKey(n)))),
+    batches: await Promise.all(
+      batchNumbers.sort((a, b) => a - b).map((n) => readCsvFromStore(store, batchKey(n))),
+    ),
   };
 }
 

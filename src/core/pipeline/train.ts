@@ -92,7 +92,13 @@ export async function trainModels(options: TrainOptions): Promise<TrainResult> {
     await tracking.logBatch(parent.info.runId, { params: parentParams(options, data) });
     const families: FamilyResult[] = [];
     for (const [index, family] of options.families.entries()) {
-      const context = { options, data, parentRunId: parent.info.runId, experimentId: experiment.experimentId, openRuns };
+      const context = {
+        options,
+        data,
+        parentRunId: parent.info.runId,
+        experimentId: experiment.experimentId,
+        openRuns,
+      };
       families.push(await searchFamily(familyDefinition(family), index, context));
     }
     await tracking.logBatch(parent.info.runId, parentSummary(families));
@@ -146,13 +152,19 @@ async function searchFamily(
     },
     (settled: readonly TrialState[]) =>
       options.hpo
-        ? proposeTpe(definition.space, settled.map((t) => ({ params: t.params, score: t.scores[0] })), random)
+        ? proposeTpe(
+            definition.space,
+            settled.map((t) => ({ params: t.params, score: t.scores[0] })),
+            random,
+          )
         : fixed,
   );
   const live = new Map<number, LiveTrial>();
   const threads = Math.max(1, Math.floor(options.threads / concurrency));
   const tag = `[${definition.family}]`;
-  info(`${tag} ${scheduler.rungs.length} rung(s) of ${scheduler.rungs.join(', ')} ${definition.resourceName}`);
+  info(
+    `${tag} ${scheduler.rungs.length} rung(s) of ${scheduler.rungs.join(', ')} ${definition.resourceName}`,
+  );
 
   try {
     for (let wave = scheduler.nextWave(); wave.length > 0; wave = scheduler.nextWave()) {
@@ -161,7 +173,9 @@ async function searchFamily(
         const trial = scheduler.trials[job.trialId];
         live.set(job.trialId, await startTrial(definition, trial, context, threads));
       }
-      await Promise.all(wave.map((job) => (live.get(job.trialId) as LiveTrial).trainer.advanceTo(job.resource)));
+      await Promise.all(
+        wave.map((job) => (live.get(job.trialId) as LiveTrial).trainer.advanceTo(job.resource)),
+      );
       throwIfAborted(options.signal);
 
       for (const job of wave) {
@@ -197,7 +211,11 @@ async function startTrial(
     experimentId: context.experimentId,
     runName: `${definition.family}-trial-${String(trial.id).padStart(2, '0')}`,
     parentRunId: context.parentRunId,
-    tags: { model_family: definition.family, resource_name: definition.resourceName, trial: String(trial.id) },
+    tags: {
+      model_family: definition.family,
+      resource_name: definition.resourceName,
+      trial: String(trial.id),
+    },
   });
   context.openRuns.add(run.info.runId);
   await options.tracking.logBatch(run.info.runId, { params: trial.params });
@@ -314,7 +332,10 @@ async function logModel(
 /** A seeded sample of training rows, in file order, kept with the model as the drift reference. */
 export function referenceSample(table: Table, size: number, seed: number): Table {
   if (table.rows.length <= size) return table;
-  const indices = new Random(seed).shuffle(table.rows.map((_, i) => i)).slice(0, size).sort((a, b) => a - b);
+  const indices = new Random(seed)
+    .shuffle(table.rows.map((_, i) => i))
+    .slice(0, size)
+    .sort((a, b) => a - b);
   return { columns: table.columns, rows: indices.map((i) => table.rows[i]), source: table.source };
 }
 
@@ -352,7 +373,11 @@ function parentParams(options: TrainOptions, data: PreparedData): Params {
   };
 }
 
-function parentSummary(families: FamilyResult[]): { metrics: MetricPoint[]; tags: Record<string, string>; params: Params } {
+function parentSummary(families: FamilyResult[]): {
+  metrics: MetricPoint[];
+  tags: Record<string, string>;
+  params: Params;
+} {
   const timestamp = Date.now();
   const tags: Record<string, string> = {};
   const params: Params = {};
@@ -360,7 +385,8 @@ function parentSummary(families: FamilyResult[]): { metrics: MetricPoint[]; tags
   for (const result of families) {
     tags[`best_run_id.${result.family}`] = result.bestRunId;
     tags[`best_trial.${result.family}`] = String(result.bestTrial);
-    for (const [name, value] of Object.entries(result.params)) params[`best.${result.family}.${name}`] = value;
+    for (const [name, value] of Object.entries(result.params))
+      params[`best.${result.family}.${name}`] = value;
     metrics.push({ key: `best_val_roc_auc.${result.family}`, value: result.valRocAuc, timestamp, step: 0 });
     metrics.push({ key: `best_test_roc_auc.${result.family}`, value: result.testRocAuc, timestamp, step: 0 });
   }
@@ -368,5 +394,6 @@ function parentSummary(families: FamilyResult[]): { metrics: MetricPoint[]; tags
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw signal.reason instanceof InterruptedError ? signal.reason : new InterruptedError('SIGINT');
+  if (signal?.aborted)
+    throw signal.reason instanceof InterruptedError ? signal.reason : new InterruptedError('SIGINT');
 }

@@ -14,9 +14,10 @@ export interface VisualizeOptions {
 export interface BatchDecision {
   batch: number;
   retrained: boolean;
+  /** Why it retrained: `dataset drift`, `performance drop` or `forced`. */
+  reason: string | null;
   promoted: boolean;
   challengerAuc: number | null;
-  championAucOnHoldout: number | null;
 }
 
 export const DECISIONS_KEY = 'loop/decisions.json';
@@ -63,13 +64,14 @@ export async function visualize(options: VisualizeOptions): Promise<VisualizeRes
       championAuc: report.performance?.championAuc ?? null,
       challengerAuc: decision?.challengerAuc ?? null,
       retrained: decision?.retrained ?? false,
+      retrainReason: decision?.reason ?? undefined,
       promoted: decision?.promoted ?? false,
       noiseShareP95: report.noise?.p95,
     };
   });
   const rocCurves: RocCurve[] = reports
-      .filter((r) => r.rocCurve)
-      .map((r) => ({ ...(r.rocCurve as RocCurve), label: `v${r.championVersion} on batch ${r.batch}` }));
+    .filter((r) => r.rocCurve)
+    .map((r) => ({ ...(r.rocCurve as RocCurve), label: `v${r.championVersion} on batch ${r.batch}` }));
 
   const input: VisualizeInput = {
     title: options.title ?? 'HealthPredict: drift and performance per batch',
@@ -89,7 +91,11 @@ export async function visualize(options: VisualizeOptions): Promise<VisualizeRes
   files.push('reports/index.html');
   await store.write('reports/summary.json', JSON.stringify(input, null, 2));
   files.push('reports/summary.json');
-  return { batches: batches.length, files, page: store.localPath('reports/index.html') ?? `${store.uri}/reports/index.html` };
+  return {
+    batches: batches.length,
+    files,
+    page: store.localPath('reports/index.html') ?? `${store.uri}/reports/index.html`,
+  };
 }
 
 async function readDecisions(store: ObjectStore): Promise<Map<number, BatchDecision>> {

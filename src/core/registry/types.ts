@@ -50,6 +50,11 @@ export interface ModelRegistry {
   setAlias(name: string, alias: string, version: string): Promise<void>;
   deleteAlias(name: string, alias: string): Promise<void>;
   /** Moves a version to a stage; with `archiveExisting`, other versions in that stage become Archived. */
-  transitionStage(name: string, version: string, stage: Stage, archiveExisting: boolean): Promise<ModelVersion>;
+  transitionStage(
+    name: string,
+    version: string,
+    stage: Stage,
+    archiveExisting: boolean,
+  ): Promise<ModelVersion>;
   setVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
 }

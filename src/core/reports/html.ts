@@ -92,7 +92,10 @@ function batchTable(batches: BatchSummary[]): string {
       [driftedFeatures(b.columns), 'features'],
     ].map(([text, cls]) => cell(text, cls));
     cells.push(`<td>${verdictBadge(b.datasetDrift)}</td>`);
-    cells.push(cell(b.retrained ? 'yes' : 'no'), cell(b.promoted ? 'yes' : 'no'));
+    cells.push(
+      cell(b.retrained ? `yes (${b.retrainReason ?? 'retrained'})` : 'no'),
+      cell(b.promoted ? 'yes' : 'no'),
+    );
     cells.push(cell(displayVersion(b.championVersion)), cell(formatAuc(b.championAuc), 'num'));
     cells.push(cell(formatAuc(b.challengerAuc), 'num'));
     return `<tr>${cells.join('')}</tr>`;

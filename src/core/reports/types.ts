@@ -32,6 +32,8 @@ export interface BatchSummary {
   /** The retrained challenger's AUC on the batch; null when no challenger was trained. */
   challengerAuc: number | null;
   retrained: boolean;
+  /** Why the loop retrained: `dataset drift`, `performance drop` or `forced`. */
+  retrainReason?: string;
   promoted: boolean;
   /** 95th percentile of the drift share that reference-vs-reference noise gives (`monitor --calibrate`). */
   noiseShareP95?: number;

@@ -1,5 +1,12 @@
 import type { Random } from '../util/random.js';
-import { fromInternal, internalBounds, sampleUniform, toInternal, type Params, type SearchSpace } from './space.js';
+import {
+  fromInternal,
+  internalBounds,
+  sampleUniform,
+  toInternal,
+  type Params,
+  type SearchSpace,
+} from './space.js';
 
 /**
  * Tree-structured Parzen Estimator (Bergstra et al. 2011), univariate as in Optuna's default: past trials
@@ -39,8 +46,14 @@ export function proposeTpe(
   const params: Params = {};
   for (const [name, spec] of Object.entries(space)) {
     if (spec.type === 'choice') {
-      const weightsGood = choiceWeights(spec.values, good.map((o) => o.params[name]));
-      const weightsBad = choiceWeights(spec.values, bad.map((o) => o.params[name]));
+      const weightsGood = choiceWeights(
+        spec.values,
+        good.map((o) => o.params[name]),
+      );
+      const weightsBad = choiceWeights(
+        spec.values,
+        bad.map((o) => o.params[name]),
+      );
       let best = 0;
       let bestRatio = -Infinity;
       for (let c = 0; c < candidates; c++) {

@@ -197,7 +197,6 @@ export class Booster {
     return { booster, train, start: boostedRounds(booster) };
   }
 
-
   /**
    * XGBoost's configuration as it will train: every parameter after defaults, as XGBoost's JSON document
    * (`learner.generic_param.nthread`, `learner.gradient_booster.gbtree_train_param.tree_method`, ...), for

@@ -217,15 +217,23 @@ export function updateOneIter(handle: BoosterHandle, iteration: number, train: D
  * train at the same time. XGBoost keeps its last error per thread, so a failure here is reported by its
  * return code and the call, not XGBoost's message.
  */
-export function updateOneIterAsync(handle: BoosterHandle, iteration: number, train: DMatrixHandle): Promise<void> {
+export function updateOneIterAsync(
+  handle: BoosterHandle,
+  iteration: number,
+  train: DMatrixHandle,
+): Promise<void> {
   const call = api().XGBoosterUpdateOneIter as unknown as {
-    async: (...args: [BoosterHandle, number, DMatrixHandle, (error: unknown, status: number) => void]) => void;
+    async: (
+      ...args: [BoosterHandle, number, DMatrixHandle, (error: unknown, status: number) => void]
+    ) => void;
   };
   return new Promise((resolve, reject) => {
     call.async(handle, iteration, train, (error, status) => {
       if (error) reject(new ExternalError('xgboost', `${String(error)} (in XGBoosterUpdateOneIter)`));
       else if (status !== 0) {
-        reject(new ExternalError('xgboost', `XGBoosterUpdateOneIter failed with status ${status}`, { status }));
+        reject(
+          new ExternalError('xgboost', `XGBoosterUpdateOneIter failed with status ${status}`, { status }),
+        );
       } else resolve();
     });
   });

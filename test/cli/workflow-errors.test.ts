@@ -1,0 +1,129 @@
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  collect,
+  expectJsonError,
+  expectNothingHalfWritten,
+  expectOneLineError,
+  makeWorkdir,
+  REAL_DATA,
+  removeWorkdir,
+  requireBuild,
+  RUN_STATUS,
+  runCli,
+  runDirectories,
+  runStatuses,
+  spawnCli,
+  STORE_DIR,
+  waitForStderr,
+  within,
+} from './helpers.js';
+
+/**
+ * Failures that need a real pipeline behind them: one working directory is split on the real file, trained
+ * (one family, a short search) and registered once, and the cases below run against it.
+ */
+
+const EXIT = { notFound: 4, interrupted: 130 } as const;
+
+/** Logistic has three rungs (10, 30, 90 iterations); with fewer than 3² trials none reaches the top one. */
+const TRIALS = '9';
+
+let prepared: string;
+let splitOnly: string;
+
+async function mustSucceed(args: string[], cwd: string): Promise<void> {
+  const result = await runCli(args, { cwd });
+  if (result.code !== 0) {
+    throw new Error(
+      `\`${args.join(' ')}\` exited ${result.code} while preparing the workdir: ${result.stderr}`,
+    );
+  }
+}
+
+beforeAll(async () => {
+  requireBuild();
+  prepared = await makeWorkdir('prepared');
+  await mustSucceed(['split', '--data', REAL_DATA], prepared);
+
+  // A split and nothing else: the store of the prepared workdir before anything was trained.
+  splitOnly = await makeWorkdir('split-only');
+  await cp(join(prepared, STORE_DIR), join(splitOnly, STORE_DIR), { recursive: true });
+
+  await mustSucceed(['train', '--hpo', '--trials', TRIALS, '--family', 'logistic'], prepared);
+  await mustSucceed(['register'], prepared);
+});
+
+afterAll(async () => {
+  await removeWorkdir(prepared);
+  await removeWorkdir(splitOnly);
+});
+
+describe('monitor on what does not exist', () => {
+  it('names the batches there are when the batch is unknown, exit 4', async () => {
+    const result = await runCli(['monitor', '--batch', '9'], { cwd: prepared });
+
+    expect(expectOneLineError(result, EXIT.notFound)).toBe(
+      `Error: batch 9 is not in ${join(prepared, STORE_DIR)} (choose one of 1, 2, 3, 4, 5)`,
+    );
+    await expectNothingHalfWritten(prepared);
+  });
+
+  it('with --json prints the same as one JSON error, exit 4', async () => {
+    const result = await runCli(['monitor', '--batch', '9', '--json'], { cwd: prepared });
+
+    expect(expectJsonError(result, EXIT.notFound)).toEqual({
+      kind: 'user',
+      message: `batch 9 is not in ${join(prepared, STORE_DIR)}`,
+      fix: 'choose one of 1, 2, 3, 4, 5',
+      exitCode: EXIT.notFound,
+    });
+    await expectNothingHalfWritten(prepared);
+  });
+
+  it('says to run register when there is a split but no champion, exit 4', async () => {
+    const result = await runCli(['monitor', '--batch', '1'], { cwd: splitOnly });
+
+    const line = expectOneLineError(result, EXIT.notFound);
+    expect(line).toContain('HealthPredict has no version with the alias champion');
+    expect(line).toContain('run `healthpredict register` first');
+    await expectNothingHalfWritten(splitOnly);
+  });
+
+  it('with --json gives the missing champion as one JSON error, exit 4', async () => {
+    const result = await runCli(['monitor', '--batch', '1', '--json'], { cwd: splitOnly });
+
+    const error = expectJsonError(result, EXIT.notFound);
+    expect(error.message).toContain('HealthPredict has no version with the alias champion');
+    expect(error.fix).toContain('run `healthpredict register` first');
+  });
+});
+
+describe('Ctrl-C during train --hpo', () => {
+  it('exits 130 and leaves every run of the invocation KILLED or FINISHED, none RUNNING', async () => {
+    const before = new Set(await runDirectories(prepared));
+    const child = spawnCli(['train', '--hpo', '--trials', '30'], { cwd: prepared, progress: true });
+    const finished = collect(child);
+
+    await waitForStderr(child, /trial \d+ rung/, 30_000);
+    child.kill('SIGINT');
+    const result = await within(finished, 10_000, 'exiting after SIGINT').finally(() =>
+      child.kill('SIGKILL'),
+    );
+
+    expect(result.code, result.stderr).toBe(EXIT.interrupted);
+    const errors = result.stderr.split('\n').filter((line) => line.startsWith('Error:'));
+    expect(errors).toEqual(['Error: interrupted by SIGINT']);
+    expect(result.stderr).not.toMatch(/^\s+at .+/m);
+
+    const runs = (await runDirectories(prepared)).filter((run) => !before.has(run));
+    const statuses = [...(await runStatuses(prepared, runs)).values()];
+    expect(statuses.length).toBeGreaterThan(1);
+    expect(statuses.filter((s) => s !== RUN_STATUS.KILLED && s !== RUN_STATUS.FINISHED)).toEqual([]);
+    expect(statuses).toContain(RUN_STATUS.KILLED);
+    await expectNothingHalfWritten(prepared);
+  });
+});
