@@ -28,6 +28,16 @@ export interface Config {
   maxAucDrop: number;
   driftShare: number;
   batches: number;
+  /** Endpoint of an S3-compatible service instead of AWS (path-style addressing is then used). */
+  s3Endpoint: string;
+  /** AWS region for S3 and ECR; empty means the SDK's own chain (AWS_REGION, profile). */
+  awsRegion: string;
+  /** Image registry for `build --push` and `push`: `host[:port]/repository` or an ECR repository URI. */
+  registry: string;
+  /** Kubernetes context for `deploy`; empty means the kubeconfig's current context. */
+  kubeContext: string;
+  /** Kubernetes namespace for `deploy` and Kubernetes trials. */
+  namespace: string;
 }
 
 export type ConfigKey = keyof Config;
@@ -54,6 +64,11 @@ export const DEFAULTS: Config = {
   maxAucDrop: 0.02,
   driftShare: 0.5,
   batches: 5,
+  s3Endpoint: '',
+  awsRegion: '',
+  registry: '',
+  kubeContext: '',
+  namespace: 'default',
 };
 
 /** Environment variables read for each key, first one set wins. */
@@ -69,6 +84,11 @@ export const ENVIRONMENT: Record<ConfigKey, string[]> = {
   maxAucDrop: ['HEALTHPREDICT_MAX_AUC_DROP'],
   driftShare: ['HEALTHPREDICT_DRIFT_SHARE'],
   batches: ['HEALTHPREDICT_BATCHES'],
+  s3Endpoint: ['HEALTHPREDICT_S3_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'],
+  awsRegion: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
+  registry: ['HEALTHPREDICT_REGISTRY'],
+  kubeContext: ['HEALTHPREDICT_KUBE_CONTEXT'],
+  namespace: ['HEALTHPREDICT_NAMESPACE'],
 };
 
 const CONFIG_FILES = ['healthpredict.config.json', 'healthpredict.config.yaml', 'healthpredict.config.yml'];
