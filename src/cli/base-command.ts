@@ -86,7 +86,12 @@ function describe(error: Error & { oclif?: { exit?: number } }, commandId: strin
     };
   }
   if (error instanceof InterruptedError)
-    return { kind: 'interrupted', message: error.message, exitCode: error.exitCode };
+    return {
+      kind: 'interrupted',
+      message: error.message,
+      fix: 'runs under way were marked KILLED; run the command again to start over',
+      exitCode: error.exitCode,
+    };
   if (error instanceof OutcomeExit)
     return { kind: 'outcome', message: error.message, exitCode: error.exitCode };
   if (isParseError(error)) {

@@ -201,7 +201,7 @@ export async function expectNothingHalfWritten(workdir: string): Promise<void> {
   expect(running, 'runs left RUNNING').toEqual([]);
 }
 
-/** Resolves with the child's stderr once it matches `pattern`; rejects if the child ends first or time runs out. */
+/** The child's stderr once it matches `pattern`; rejects when the child ends first or time runs out. */
 export function waitForStderr(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   let stderr = '';
   return new Promise((resolvePromise, reject) => {

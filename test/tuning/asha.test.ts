@@ -78,3 +78,26 @@ describe('AshaScheduler', () => {
     expect(run(true)).toEqual(run(false));
   });
 });
+
+describe('AshaScheduler with a budget too small for the top rung', () => {
+  it('carries the best trial to the top rung once the budget is spent', () => {
+    // Three trials, eta 3, rungs 1/3/9: by the quota only trial 1 (0.9) reaches rung 1, and 1/3 of one
+    // finished trial is none, so without the final promotion no trial would be fully trained.
+    const scores = [0.5, 0.9, 0.1];
+    let next = 0;
+    const scheduler = new AshaScheduler(
+      { minResource: 1, maxResource: 9, trials: 3, concurrency: 1 },
+      () => ({ index: next++ }),
+    );
+    const jobs: string[] = [];
+    for (let wave = scheduler.nextWave(); wave.length > 0; wave = scheduler.nextWave()) {
+      for (const job of wave) {
+        jobs.push(`${job.start ? 'start' : 'promote'} ${job.trialId} r${job.rung}`);
+        scheduler.report(job.trialId, job.rung, scores[job.trialId]);
+      }
+    }
+    scheduler.finish();
+    expect(jobs).toEqual(['start 0 r0', 'start 1 r0', 'start 2 r0', 'promote 1 r1', 'promote 1 r2']);
+    expect(scheduler.trials.map((t) => t.status)).toEqual(['stopped', 'completed', 'stopped']);
+  });
+});

@@ -77,7 +77,7 @@ export async function monitorBatch(options: MonitorOptions): Promise<MonitorResu
   if (!champion) {
     throw new UserError(
       `${CHAMPION_MODEL} has no version with the alias ${CHAMPION_ALIAS} in ${options.tracking.uri}`,
-      'run `healthpredict register` first (after `healthpredict train`)',
+      'run `healthpredict train`, then `healthpredict register`',
       EXIT_CODES.notFound,
     );
   }

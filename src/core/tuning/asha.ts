@@ -97,12 +97,31 @@ export class AshaScheduler {
         return { trialId: candidate, rung: rung + 1, resource: this.rungs[rung + 1], start: false };
       }
     }
-    if (this.trials.length >= this.options.trials) return undefined;
+    if (this.trials.length >= this.options.trials) return this.finalPromotion();
 
     const id = this.trials.length;
     const settled = this.trials.filter((t) => t.scores.length > 0);
     this.trials.push({ id, params: this.propose(settled), scores: [], status: 'pending' });
     return { trialId: id, rung: 0, resource: this.rungs[0], start: true };
+  }
+
+  /**
+   * With the budget spent and no trial at the top rung, the best trial of the highest rung reached goes on
+   * up, so that every search ends with at least one fully trained trial (budgets smaller than eta^rungs).
+   */
+  private finalPromotion(): Job | undefined {
+    const top = this.rungs.length - 1;
+    if (this.busy.size > 0 || this.trials.some((t) => t.scores.length > top)) return undefined;
+    for (let rung = top - 1; rung >= 0; rung--) {
+      const best = this.trials
+        .filter((t) => t.scores.length === rung + 1)
+        .sort((a, b) => b.scores[rung] - a.scores[rung] || a.id - b.id)[0];
+      if (!best) continue;
+      this.promoted[rung].add(best.id);
+      best.status = 'pending';
+      return { trialId: best.id, rung: rung + 1, resource: this.rungs[rung + 1], start: false };
+    }
+    return undefined;
   }
 
   /** The best not-yet-promoted trial in the top 1/eta of those that finished `rung`, if any. */
