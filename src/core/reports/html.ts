@@ -93,7 +93,7 @@ function batchTable(batches: BatchSummary[]): string {
     ].map(([text, cls]) => cell(text, cls));
     cells.push(`<td>${verdictBadge(b.datasetDrift)}</td>`);
     cells.push(
-      cell(b.retrained ? `yes (${b.retrainReason ?? 'retrained'})` : 'no'),
+      cell(b.retrained ? (b.retrainReason ? `yes (${b.retrainReason})` : 'yes') : 'no'),
       cell(b.promoted ? 'yes' : 'no'),
     );
     cells.push(cell(displayVersion(b.championVersion)), cell(formatAuc(b.championAuc), 'num'));
