@@ -7,8 +7,10 @@ import { performance } from 'node:perf_hooks';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** The real data set, unless HEALTHPREDICT_BENCH_DATA names another copy of it. */
-export const DATA_FILE = process.env.HEALTHPREDICT_BENCH_DATA ?? '/work/shared/data/diabetic_data.csv.gz';
+/** The real data set (beside the checkout, in shared/data/), unless HEALTHPREDICT_BENCH_DATA names another copy. */
+export const DATA_FILE =
+  process.env.HEALTHPREDICT_BENCH_DATA ??
+  fileURLToPath(new URL('../../shared/data/diabetic_data.csv.gz', import.meta.url));
 
 /** Repetitions for the cheap figures, whose median is printed. */
 export const REPEATS = 3;
