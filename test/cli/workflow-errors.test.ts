@@ -129,3 +129,37 @@ describe('Ctrl-C during train --hpo', () => {
     await expectNothingHalfWritten(prepared);
   });
 });
+
+describe('register through the quality gate', () => {
+  // Runs last in this file: it changes the champion of the prepared workdir.
+  it('promotes a better challenger, then refuses a worse one with exit 10 and keeps the champion', async () => {
+    // One XGBoost fit beats the logistic champion on initial_test by about 0.01 AUC (test/pipeline shows
+    // the families' AUCs), so with the default tolerance it is promoted.
+    await mustSucceed(['train', '--family', 'xgboost'], prepared);
+    const promoted = await runCli(['register', '--json'], { cwd: prepared });
+    expect(promoted.code, promoted.stderr).toBe(0);
+    const better = JSON.parse(promoted.stdout);
+    expect(better.gate.promoted).toBe(true);
+
+    // A logistic challenger scores below that champion; with no tolerance the gate must refuse it.
+    await mustSucceed(['train', '--family', 'logistic'], prepared);
+    const refused = await runCli(['register', '--max-auc-drop', '0', '--json'], { cwd: prepared });
+    expect(refused.code, refused.stderr).toBe(10);
+    const worse = JSON.parse(refused.stdout);
+    expect(worse.gate.promoted).toBe(false);
+    expect(worse.gate.challengerAuc).toBeLessThan(worse.gate.championAuc);
+    expect(worse.championVersion).toBe(better.challenger.version);
+    expect(worse.challenger.version).not.toBe(better.challenger.version);
+
+    const plain = await runCli(['register', '--max-auc-drop', '0', '--parent-run-id', worse.parentRunId], {
+      cwd: prepared,
+    });
+    expect(plain.code).toBe(10);
+    expect(plain.stdout).toMatch(
+      /NOT promoted: challenger AUC [\d.]+ vs champion v\d+ [\d.]+, more than 0 worse/,
+    );
+
+    const monitored = await runCli(['monitor', '--batch', '1', '--json'], { cwd: prepared });
+    expect(JSON.parse(monitored.stdout).championVersion).toBe(better.challenger.version);
+  });
+});
