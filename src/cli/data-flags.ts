@@ -8,7 +8,7 @@ import type { SplitOptions } from '../core/pipeline/split.js';
 export const dataFlags = {
   data: Flags.string({
     description:
-      'The raw data set: a path, .gz, .zip or https:// URL [env: HEALTHPREDICT_DATA; default: the UCI download].',
+      'The raw data set: a path, .gz, .zip, s3:// or https:// URL [env: HEALTHPREDICT_DATA; default: the UCI download].',
   }),
   target: Flags.string({
     options: ['any', 'within30'],
@@ -35,6 +35,7 @@ export function splitOptionsFrom(
   return {
     source: values.data,
     cacheDir: values.cacheDir,
+    s3: { endpoint: values.s3Endpoint, region: values.awsRegion },
     target: values.target,
     shuffle: flags.shuffle,
     seed: values.seed,

@@ -5,11 +5,16 @@ import { MODEL_FAMILIES, type ModelFamily } from '../core/models/types.js';
 /** Flags shared by several commands; each maps to a configuration key of the same meaning. */
 export const storeFlags = {
   store: Flags.string({
-    description: 'Object store directory for data, reports and charts [env: HEALTHPREDICT_STORE].',
+    description:
+      'Object store for data, reports and charts: a directory or s3://bucket/prefix [env: HEALTHPREDICT_STORE].',
   }),
   'tracking-uri': Flags.string({
     description:
-      'Tracking and registry store, a directory in MLflow FileStore layout [env: MLFLOW_TRACKING_URI].',
+      'Tracking and registry store: an MLflow FileStore directory or an http(s):// MLflow server [env: MLFLOW_TRACKING_URI].',
+  }),
+  's3-endpoint': Flags.string({
+    description:
+      'An S3-compatible endpoint instead of AWS, addressed path-style [env: HEALTHPREDICT_S3_ENDPOINT, AWS_ENDPOINT_URL_S3].',
   }),
 };
 

@@ -4,9 +4,19 @@ import { BaseCommand } from '../cli/base-command.js';
 import { floatFlag, seedFlag, storeFlags } from '../cli/flags.js';
 import { fixed, renderTable } from '../cli/table.js';
 import { STATTESTS, type StatTestName } from '../core/drift/index.js';
-import { EXIT_CODES, OutcomeExit } from '../core/errors/index.js';
+import { EXIT_CODES, OutcomeExit, UserError } from '../core/errors/index.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { monitorBatch, type MonitorResult } from '../core/pipeline/monitor.js';
+import { readCapturedTable } from '../core/serving/capture-reader.js';
+
+/** A point in time given as ISO 8601 (`2024-05-01`, `2024-05-01T12:00:00Z`). */
+const dateFlag = Flags.custom<Date>({
+  async parse(input) {
+    const date = new Date(input);
+    if (Number.isNaN(date.getTime())) throw new Error(`expected an ISO 8601 time, got "${input}"`);
+    return date;
+  },
+});
 
 export default class Monitor extends BaseCommand {
   static summary = "Compare a batch of future data with the champion's reference sample and decide drift.";
@@ -19,18 +29,29 @@ Jensen-Shannon distance for categories (drift at >= 0.1); --stattest forces one 
 when the share of drifted inputs reaches --drift-share. When the batch has labels, the champion's AUC on it is
 compared with its test AUC. Writes drift/batch_NN/report.{json,html} to the store and a run to the experiment
 HealthPredict_Drift_Monitoring. With --exit-code the command exits ${EXIT_CODES.drift} when dataset drift is found, so
-that an Airflow BashOperator can skip downstream work (skip_on_exit_code=${EXIT_CODES.drift}).`;
+that an Airflow BashOperator can skip downstream work (skip_on_exit_code=${EXIT_CODES.drift}). With --capture-from
+(and --capture-to) the current data are the records \`serve --capture\` scored in that window instead of a batch;
+the report is then labelled batch 0 unless --batch names it.`;
 
   static examples = [
     '<%= config.bin %> monitor --batch 1',
     '<%= config.bin %> monitor --batch 3 --calibrate 50 --json',
     '<%= config.bin %> monitor --batch 2 --stattest ks --exit-code',
+    '<%= config.bin %> monitor --capture-from 2024-05-01 --capture-to 2024-05-08',
   ];
 
   static flags = {
     batch: Flags.integer({
-      required: true,
-      description: 'Batch number (1 to the number of batches split made).',
+      description:
+        'Batch number (1 to the number of batches split made); with --capture-from only the label of the report (default 0).',
+    }),
+    'capture-from': dateFlag({
+      description:
+        'Monitor the records `serve --capture` scored from this time (ISO 8601) instead of a batch.',
+    }),
+    'capture-to': dateFlag({
+      description: 'End of the capture window, exclusive (ISO 8601; default now).',
+      dependsOn: ['capture-from'],
     }),
     'drift-share': floatFlag({
       description: 'Share of drifted inputs that makes dataset drift [default 0.5].',
@@ -62,6 +83,7 @@ that an Airflow BashOperator can skip downstream work (skip_on_exit_code=${EXIT_
     const { values } = this.resolveConfig(
       {
         store: flags.store,
+        s3Endpoint: flags['s3-endpoint'],
         trackingUri: flags['tracking-uri'],
         seed: flags.seed,
         driftShare: flags['drift-share'],
@@ -69,9 +91,17 @@ that an Airflow BashOperator can skip downstream work (skip_on_exit_code=${EXIT_
       },
       flags.config,
     );
+    const from = flags['capture-from'];
+    if (flags.batch === undefined && !from) {
+      // Worded as oclif words a missing required flag, which --batch is unless --capture-from is given.
+      throw new UserError('Missing required flag batch', 'run `healthpredict monitor --help` for its flags');
+    }
+    const backends = openBackends(values);
     const result = await monitorBatch({
-      ...openBackends(values),
-      batch: flags.batch,
+      ...backends,
+      batch: flags.batch ?? 0,
+      current:
+        from && (await readCapturedTable(backends.store, { from, to: flags['capture-to'] ?? new Date() })),
       driftShare: values.driftShare,
       stattest: flags.stattest as StatTestName | undefined,
       stattestThreshold: flags['stattest-threshold'],

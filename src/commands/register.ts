@@ -45,7 +45,12 @@ promoted, and the command exits with code ${EXIT_CODES.gateRejected}.`;
   async run(): Promise<RegisterResult> {
     const { flags } = await this.parse(Register);
     const { values } = this.resolveConfig(
-      { store: flags.store, trackingUri: flags['tracking-uri'], maxAucDrop: flags['max-auc-drop'] },
+      {
+        store: flags.store,
+        s3Endpoint: flags['s3-endpoint'],
+        trackingUri: flags['tracking-uri'],
+        maxAucDrop: flags['max-auc-drop'],
+      },
       flags.config,
     );
     const { store, tracking, registry } = openBackends(values);

@@ -52,6 +52,7 @@ once into the cache directory.`;
     const { values } = this.resolveConfig(
       {
         store: flags.store,
+        s3Endpoint: flags['s3-endpoint'],
         trackingUri: flags['tracking-uri'],
         data: flags.data,
         target: flags.target as 'any' | undefined,

@@ -24,13 +24,19 @@ source, every parameter) to the store. Drift scenarios: ${Object.entries(DRIFT_S
     '<%= config.bin %> split --drift-scenario covariate --json',
   ];
 
-  static flags = { ...dataFlags, ...seedFlag, store: storeFlags.store };
+  static flags = {
+    ...dataFlags,
+    ...seedFlag,
+    store: storeFlags.store,
+    's3-endpoint': storeFlags['s3-endpoint'],
+  };
 
   async run(): Promise<SplitResult> {
     const { flags } = await this.parse(Split);
     const { values } = this.resolveConfig(
       {
         store: flags.store,
+        s3Endpoint: flags['s3-endpoint'],
         data: flags.data,
         target: flags.target as 'any' | undefined,
         seed: flags.seed,
@@ -38,7 +44,7 @@ source, every parameter) to the store. Drift scenarios: ${Object.entries(DRIFT_S
       },
       flags.config,
     );
-    const result = await splitData(openStore(values.store), splitOptionsFrom(values, flags));
+    const result = await splitData(openStore(values.store, values), splitOptionsFrom(values, flags));
 
     this.log(
       renderTable(

@@ -1,8 +1,12 @@
+import { isAbsolute, resolve } from 'node:path';
+
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
 import { familiesFlag, familiesOf, seedFlag, storeFlags, threadsFlag } from '../cli/flags.js';
 import { fixed, renderTable } from '../cli/table.js';
+import { connectTrialExecutor, runTrialJob, type TrialJobResult } from '../core/deploy/trial-jobs.js';
+import { UserError } from '../core/errors/index.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { loadSplits, readManifest } from '../core/pipeline/split.js';
 import { trainModels, type TrainResult } from '../core/pipeline/train.js';
@@ -15,12 +19,19 @@ train, and trains each family (logistic, random-forest, xgboost). With --hpo, ea
 proposed by a TPE sampler and stopped early by ASHA, whose resource is real: boosting rounds for xgboost, trees for
 random-forest, optimiser iterations for logistic. Every trial is a run in the experiment HealthPredict_Training,
 nested under one parent run; the best run of each family is tagged best_hpo_model=True and carries the model
-artifact. Ctrl-C marks every run under way KILLED.`;
+artifact. Ctrl-C marks every run under way KILLED.
+
+With --executor kubernetes, each step of a trial (train to the next rung) runs as a Kubernetes Job of --image (the
+image \`healthpredict build\` makes) in --namespace, which writes the trial's weights into its run in the same
+tracking store; the search, the scoring and the model of the best run stay here, and a failed Job fails the
+command with its pod's log. The pods must reach the same stores: S3 and an MLflow server, or directories on a
+volume (--shared-volume CLAIM:PATH) mounted at the same path here and in the pods.`;
 
   static examples = [
     '<%= config.bin %> train',
     '<%= config.bin %> train --hpo --trials 20 --seed 7',
     '<%= config.bin %> train --hpo --family xgboost --json',
+    '<%= config.bin %> train --hpo --executor kubernetes --image 127.0.0.1:5000/healthpredict@sha256:… --shared-volume hp-data:/srv/hp',
   ];
 
   static flags = {
@@ -34,22 +45,74 @@ artifact. Ctrl-C marks every run under way KILLED.`;
     ...seedFlag,
     ...threadsFlag,
     ...storeFlags,
+    executor: Flags.string({
+      options: ['local', 'kubernetes'],
+      default: 'local',
+      description: 'Where trials train: in this process, or as Kubernetes Jobs (with --hpo).',
+    }),
+    image: Flags.string({ description: 'With --executor kubernetes: the image that runs each trial.' }),
+    namespace: Flags.string({
+      description: 'Kubernetes namespace of the trial Jobs [env: HEALTHPREDICT_NAMESPACE].',
+    }),
+    context: Flags.string({ description: 'Kubeconfig context [env: HEALTHPREDICT_KUBE_CONTEXT].' }),
+    'shared-volume': Flags.string({
+      description:
+        'PersistentVolumeClaim holding the store directories, as CLAIM:PATH, mounted in every trial pod.',
+    }),
+    'job-timeout': Flags.integer({ min: 1, default: 3600, description: 'Seconds one trial Job may take.' }),
+    'trial-of': Flags.string({ hidden: true, description: 'Inside a trial Job: the trial run to train.' }),
+    resource: Flags.integer({
+      hidden: true,
+      min: 1,
+      description: 'Inside a trial Job: the resource to train to.',
+    }),
   };
 
-  async run(): Promise<TrainResult> {
+  async run(): Promise<TrainResult | TrialJobResult> {
     const { flags } = await this.parse(Train);
     const { values } = this.resolveConfig(
       {
         store: flags.store,
+        s3Endpoint: flags['s3-endpoint'],
         trackingUri: flags['tracking-uri'],
         seed: flags.seed,
         threads: flags.threads,
         hpoTrials: flags.trials,
+        namespace: flags.namespace,
+        kubeContext: flags.context,
       },
       flags.config,
     );
     const { store, tracking } = openBackends(values);
+    if (flags['trial-of']) {
+      const runId = flags['trial-of'];
+      const trial = await runTrialJob({
+        tracking,
+        splits: await loadSplits(store),
+        runId,
+        resource: flags.resource ?? 1,
+      });
+      this.log(
+        `trained ${trial.family} trial ${trial.trial} of run ${runId} to ${trial.resource}: ${trial.weights}`,
+      );
+      return trial;
+    }
     const manifest = await readManifest(store);
+    const executor =
+      flags.executor === 'kubernetes'
+        ? await connectTrialExecutor({
+            tracking,
+            image: requireImage(flags.image),
+            namespace: values.namespace,
+            cluster: { context: values.kubeContext || undefined },
+            storeUri: podPath(values.store),
+            trackingUri: podPath(values.trackingUri),
+            sharedVolume: sharedVolumeOf(flags['shared-volume']),
+            env: podEnv(values),
+            jobTimeoutMs: flags['job-timeout'] * 1000,
+            signal: this.abort.signal,
+          })
+        : undefined;
     const result = await trainModels({
       tracking,
       splits: await loadSplits(store),
@@ -61,6 +124,7 @@ artifact. Ctrl-C marks every run under way KILLED.`;
       concurrency: flags.concurrency,
       target: manifest.params.target,
       signal: this.abort.signal,
+      createTrainer: executor?.createTrainer,
     });
 
     this.log(
@@ -82,4 +146,39 @@ artifact. Ctrl-C marks every run under way KILLED.`;
     );
     return result;
   }
+}
+
+function requireImage(image: string | undefined): string {
+  if (!image) {
+    throw new UserError(
+      '--executor kubernetes needs --image',
+      'give the image `healthpredict build` printed',
+    );
+  }
+  return image;
+}
+
+/** A store directory as a pod must name it: absolute, since the pod's working directory is another. */
+function podPath(uri: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(uri) || isAbsolute(uri) ? uri : resolve(uri);
+}
+
+function sharedVolumeOf(value: string | undefined): { claim: string; mountPath: string } | undefined {
+  if (!value) return undefined;
+  const [claim, mountPath] = value.split(':');
+  if (!claim || !mountPath?.startsWith('/')) {
+    throw new UserError(
+      `--shared-volume "${value}" is not CLAIM:/PATH`,
+      'write it as hp-data:/srv/healthpredict',
+    );
+  }
+  return { claim, mountPath };
+}
+
+/** Settings the pods need to reach the same S3 store; credentials come from the pods' own identity. */
+function podEnv(values: { s3Endpoint: string; awsRegion: string }): Record<string, string> {
+  return {
+    ...(values.s3Endpoint ? { HEALTHPREDICT_S3_ENDPOINT: values.s3Endpoint } : {}),
+    ...(values.awsRegion ? { AWS_REGION: values.awsRegion } : {}),
+  };
 }

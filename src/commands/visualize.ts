@@ -13,12 +13,15 @@ champion's and challenger's AUC per batch against the test AUC, and the champion
 
   static examples = ['<%= config.bin %> visualize', '<%= config.bin %> visualize --store ./my-store --json'];
 
-  static flags = { store: storeFlags.store };
+  static flags = { store: storeFlags.store, 's3-endpoint': storeFlags['s3-endpoint'] };
 
   async run(): Promise<VisualizeResult> {
     const { flags } = await this.parse(Visualize);
-    const { values } = this.resolveConfig({ store: flags.store }, flags.config);
-    const result = await visualize({ store: openStore(values.store) });
+    const { values } = this.resolveConfig(
+      { store: flags.store, s3Endpoint: flags['s3-endpoint'] },
+      flags.config,
+    );
+    const result = await visualize({ store: openStore(values.store, values) });
     this.log(result.files.join('\n'));
     this.log(`open ${result.page}`);
     return result;

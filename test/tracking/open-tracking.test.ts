@@ -6,7 +6,13 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EXIT_CODES, UserError } from '../../src/core/errors/index.js';
-import { FileModelRegistry, FileTrackingStore, openTracking } from '../../src/core/tracking/index.js';
+import {
+  FileModelRegistry,
+  FileTrackingStore,
+  MlflowRestModelRegistry,
+  MlflowRestTrackingStore,
+  openTracking,
+} from '../../src/core/tracking/index.js';
 import { localFileUri, pathExists } from '../../src/core/tracking/store-files.js';
 
 let base: string;
@@ -56,11 +62,12 @@ describe('openTracking', () => {
     expect(await pathExists(join(dir, experiment.experimentId, run.info.runId, 'meta.yaml'))).toBe(true);
   });
 
-  it('refuses an MLflow server URI: this build only supports the FileStore', () => {
-    for (const uri of ['http://localhost:5000', 'https://mlflow.example.com']) {
-      const error = openError(uri);
-      expect(error.message).toContain('only supports the MLflow FileStore');
-      expect(error.exitCode).toBe(EXIT_CODES.usage);
+  it('opens an MLflow server URI with the REST client, without contacting it', () => {
+    for (const uri of ['http://localhost:5000/', 'https://mlflow.example.com']) {
+      const { tracking, registry } = openTracking(uri);
+      expect(tracking).toBeInstanceOf(MlflowRestTrackingStore);
+      expect(registry).toBeInstanceOf(MlflowRestModelRegistry);
+      expect(tracking.uri).toBe(uri.replace(/\/$/, ''));
     }
   });
 

@@ -22,6 +22,13 @@ export const EXIT_CODES = {
   gateRejected: 10,
   /** `monitor --exit-code`: dataset drift was detected. */
   drift: 20,
+  /**
+   * `deploy`: the rollout did not complete in time or the Service answered another model version; the
+   * previous revision was restored (or, on a first deploy, what it created was removed) and nothing recorded.
+   */
+  rolledBack: 30,
+  /** `deploy`: the deployment failed and so did its rollback; the cluster needs an operator. */
+  rollbackFailed: 31,
   /** A system outside the process (native library, server, child process) failed. */
   external: 70,
   /** Interrupted by SIGINT or SIGTERM; runs under way were marked KILLED. */

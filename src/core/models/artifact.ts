@@ -1,6 +1,6 @@
 import { stringify as toYaml } from 'yaml';
 
-import { EXIT_CODES, UserError } from '../errors/index.js';
+import { EXIT_CODES, ExternalError, UserError } from '../errors/index.js';
 import { verifyPreprocessor, type PreprocessorSpec } from '../features/preprocessor.js';
 import type { Params } from '../tuning/space.js';
 import type { ModelFamily } from './types.js';
@@ -82,7 +82,9 @@ export async function readArtifact(
   const read = async (name: string): Promise<string> => {
     try {
       return (await readFile(name)).toString('utf8');
-    } catch {
+    } catch (error) {
+      // A store or server that failed is not a model without the file, and says so itself.
+      if (error instanceof ExternalError) throw error;
       throw new UserError(
         `the model at ${where} has no ${name}`,
         'register a model trained by `healthpredict train`, or retrain it',

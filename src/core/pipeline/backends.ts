@@ -10,7 +10,14 @@ export interface Backends {
   registry: ModelRegistry;
 }
 
-/** Opens the object store and the tracking and registry stores the configuration names. */
-export function openBackends(config: Pick<Config, 'store' | 'trackingUri'>): Backends {
-  return { store: openStore(config.store), ...openTracking(config.trackingUri) };
+export type BackendConfig = Pick<Config, 'store' | 'trackingUri'> &
+  Partial<Pick<Config, 's3Endpoint' | 'awsRegion'>>;
+
+/**
+ * Opens the object store (a directory or `s3://bucket/prefix`) and the tracking and registry stores (an
+ * MLflow FileStore directory or an `http(s)://` MLflow server) the configuration names.
+ */
+export function openBackends(config: BackendConfig): Backends {
+  const s3 = { s3Endpoint: config.s3Endpoint, awsRegion: config.awsRegion };
+  return { store: openStore(config.store, s3), ...openTracking(config.trackingUri, s3) };
 }

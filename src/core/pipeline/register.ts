@@ -59,6 +59,12 @@ export async function registerModels(options: RegisterOptions): Promise<Register
   const parent = await findParentRun(tracking, options.parentRunId);
   const candidates = await bestRunsOf(tracking, parent);
 
+  // Every candidate's model is read whole before anything is registered, so that a failing store or server
+  // leaves no version, and no champion alias, pointing at a model that cannot be loaded.
+  const artifacts = new Map<string, ModelArtifact>();
+  for (const run of candidates)
+    artifacts.set(run.info.runId, await loadRunArtifact(tracking, run.info.runId));
+
   const familyVersions: RegisterResult['familyVersions'] = [];
   for (const run of candidates) {
     const family = run.tags.model_family as ModelFamily;
@@ -73,12 +79,12 @@ export async function registerModels(options: RegisterOptions): Promise<Register
   }
 
   const best = [...candidates].sort((a, b) => b.metrics.val_roc_auc - a.metrics.val_roc_auc)[0];
-  const challengerArtifact = await loadRunArtifact(tracking, best.info.runId);
+  const challengerArtifact = artifacts.get(best.info.runId) as ModelArtifact;
   const challenger = await registerVersion(registry, CHAMPION_MODEL, best);
   const gate = await qualityGate(options, challengerArtifact);
-  await recordGate(registry, challenger, gate);
-
+  // The decision is recorded once it has taken effect, so a version tagged "promoted" was promoted.
   if (gate.promoted) await promote(registry, challenger.version);
+  await recordGate(registry, challenger, gate);
   info(
     gate.promoted
       ? `promoted ${CHAMPION_MODEL} version ${challenger.version} to ${CHAMPION_ALIAS}: ${gate.reason}`
@@ -99,7 +105,17 @@ export async function registerModels(options: RegisterOptions): Promise<Register
 }
 
 async function findParentRun(tracking: TrackingStore, parentRunId?: string): Promise<Run> {
-  if (parentRunId) return tracking.getRun(parentRunId);
+  if (parentRunId) {
+    const parent = await tracking.getRun(parentRunId);
+    if (parent.info.status !== 'FINISHED') {
+      throw new UserError(
+        `the training run ${parentRunId} is ${parent.info.status}; a failed or interrupted training registers nothing`,
+        'train again, or give a finished training run',
+        EXIT_CODES.notFound,
+      );
+    }
+    return parent;
+  }
   const experiment = await tracking.getExperimentByName(TRAINING_EXPERIMENT);
   const parents = experiment
     ? (await tracking.searchRuns({ experimentIds: [experiment.experimentId], status: ['FINISHED'] })).filter(
@@ -214,7 +230,11 @@ async function recordGate(registry: ModelRegistry, version: ModelVersion, gate: 
     await registry.setVersionTag(version.name, version.version, key, value);
 }
 
-/** Sets the alias first, then the stage for older MLflow clients, archiving the previous Production version. */
+/**
+ * Sets the alias first, then the stage for older MLflow clients, archiving the previous Production version.
+ * The challenger's model was read whole before this, so whichever step a failure stops at, the alias points at
+ * the previous champion or at a complete model.
+ */
 async function promote(registry: ModelRegistry, version: string): Promise<void> {
   await registry.setAlias(CHAMPION_MODEL, CHAMPION_ALIAS, version);
   await registry.transitionStage(CHAMPION_MODEL, version, 'Production', true);

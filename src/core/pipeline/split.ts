@@ -4,15 +4,17 @@ import { resolveSplitParams, splitDataset } from '../data/split.js';
 import type { Table } from '../data/table.js';
 import { writeSplit } from '../data/write.js';
 import type { TargetName } from '../data/contract.js';
-import type { ObjectStore } from '../storage/index.js';
+import type { ObjectStore, S3Options } from '../storage/index.js';
 import { info } from '../util/log.js';
 
 export { readManifest } from '../data/manifest.js';
 
 export interface SplitOptions {
-  /** Path, `.gz`, `.zip` or `https://` URL of the raw data set. */
+  /** Path, `.gz`, `.zip`, `s3://` or `https://` URL of the raw data set. */
   source: string;
   cacheDir?: string;
+  /** How to reach S3 for an `s3://` source. */
+  s3?: S3Options;
   target: TargetName;
   shuffle: boolean;
   seed: number;
@@ -28,7 +30,7 @@ export interface SplitResult {
 /** Reads and checks the raw data, splits it, and writes the processed files and their manifest to the store. */
 export async function splitData(store: ObjectStore, options: SplitOptions): Promise<SplitResult> {
   const started = Date.now();
-  const table = await readDataset(options.source, { cacheDir: options.cacheDir });
+  const table = await readDataset(options.source, { cacheDir: options.cacheDir, s3: options.s3 });
   info(`read ${table.rows.length} rows from ${table.source}`);
   const splitOptions = {
     target: options.target,

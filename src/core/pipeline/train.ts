@@ -39,6 +39,18 @@ export interface TrainOptions {
   referenceSize?: number;
   tags?: Record<string, string>;
   signal?: AbortSignal;
+  /** Makes each trial's trainer elsewhere (Kubernetes Jobs); default: in this process. */
+  createTrainer?: (request: TrainerRequest) => FamilyTrainer;
+}
+
+/** One trial, as an executor other than this process needs it. */
+export interface TrainerRequest {
+  family: ModelFamily;
+  runId: string;
+  trial: number;
+  params: Params;
+  seed: number;
+  threads: number;
 }
 
 export interface TrialSummary {
@@ -220,7 +232,16 @@ async function startTrial(
   context.openRuns.add(run.info.runId);
   await options.tracking.logBatch(run.info.runId, { params: trial.params });
   const seed = (options.seed * 1009 + trial.id) >>> 0;
-  const trainer = definition.create(data.train.matrix, data.train.labels, trial.params, { seed, threads });
+  const trainer = options.createTrainer
+    ? options.createTrainer({
+        family: definition.family,
+        runId: run.info.runId,
+        trial: trial.id,
+        params: trial.params,
+        seed,
+        threads,
+      })
+    : definition.create(data.train.matrix, data.train.labels, trial.params, { seed, threads });
   return { runId: run.info.runId, trainer, resource: 0, threshold: 0.5, metrics: {} };
 }
 
@@ -277,8 +298,9 @@ async function closeSearch(
     .filter((s) => s.rung === top)
     .sort((a, b) => b.valRocAuc - a.valRocAuc || a.trial - b.trial)[0];
   const bestState = live.get(best.trial) as LiveTrial;
-  await tracking.setTag(best.runId, 'best_hpo_model', 'True');
+  // The tag comes after the whole model is uploaded: a run tagged best always has a complete model.
   await logModel(definition, bestState, best.params, context);
+  await tracking.setTag(best.runId, 'best_hpo_model', 'True');
   const stoppedCount = summaries.filter((s) => s.status === 'stopped').length;
   info(
     `[${definition.family}] best trial ${best.trial}: val AUC ${best.valRocAuc.toFixed(4)}, ` +

@@ -34,7 +34,7 @@ const debug = debugFor('registry');
 
 const STAGES: readonly Stage[] = ['None', 'Staging', 'Production', 'Archived'];
 /** The stages `archive_existing_versions` may be used with (MLflow's active stages). */
-const ACTIVE_STAGES: ReadonlySet<Stage> = new Set(['Staging', 'Production']);
+export const ACTIVE_STAGES: ReadonlySet<Stage> = new Set(['Staging', 'Production']);
 /** The stage MLflow's FileStore gives a deleted version, which stays on disk. */
 const STAGE_DELETED = 'Deleted_Internal';
 const VERSION_FOLDER = /^version-(\d+)$/;
@@ -434,7 +434,7 @@ function publicVersion(stored: StoredVersion): ModelVersion {
 }
 
 /** MLflow's `get_canonical_stage`: stage names match case-insensitively. */
-function canonicalStage(stage: string): Stage {
+export function canonicalStage(stage: string): Stage {
   const found = STAGES.find((item) => item.toLowerCase() === stage.toLowerCase());
   if (!found) {
     throw new UserError(`unknown stage "${stage}"`, `use one of ${STAGES.join(', ')}`);
@@ -446,7 +446,7 @@ function versionStatus(status: string | null): ModelVersion['status'] {
   return status === 'PENDING_REGISTRATION' || status === 'FAILED_REGISTRATION' ? status : 'READY';
 }
 
-function validateRegistryTag(key: string, value: string): void {
+export function validateRegistryTag(key: string, value: string): void {
   validateKey('tag', key, LIMITS.registryTagKey);
   validateLength(`tag "${key}"`, value, LIMITS.registryTagValue);
 }

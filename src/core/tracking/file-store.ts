@@ -193,7 +193,7 @@ export class FileTrackingStore implements TrackingStore {
     await mkdir(runDir);
     await writeFileAtomic(
       join(runDir, 'meta.yaml'),
-      dumpMlflowYaml(runMeta(info, tags[USER_TAG] ?? 'unknown')),
+      dumpMlflowYaml(runMeta(info, input.userId ?? tags[USER_TAG] ?? 'unknown')),
     );
     for (const folder of ['metrics', 'params', 'artifacts'])
       await mkdir(join(runDir, folder), { recursive: true });
@@ -605,7 +605,7 @@ function latestPoint(points: MetricPoint[]): MetricPoint | undefined {
   return latest;
 }
 
-function validateMetric(point: MetricPoint): void {
+export function validateMetric(point: MetricPoint): void {
   validateKey('metric', point.key);
   if (typeof point.value !== 'number') {
     throw new UserError(`metric "${point.key}" has the value ${String(point.value)}`, 'log a number');
@@ -621,7 +621,7 @@ function validateMetric(point: MetricPoint): void {
   }
 }
 
-function validateTags(tags: Record<string, string>): void {
+export function validateTags(tags: Record<string, string>): void {
   for (const [key, value] of Object.entries(tags)) {
     validateKey('tag', key);
     validateLength(`tag "${key}"`, value, LIMITS.tagValue);

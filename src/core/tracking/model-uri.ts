@@ -30,17 +30,52 @@ const STAGE_NAMES = new Map(
 
 /**
  * Resolves the model URIs MLflow users write: `runs:/RUN_ID/PATH`, `models:/NAME/VERSION`,
- * `models:/NAME@ALIAS`, `models:/NAME/STAGE` and `models:/NAME/latest` (as MLflow reads them), and a
- * `file://` URI or local directory.
+ * `models:/NAME@ALIAS`, `models:/NAME/STAGE` and `models:/NAME/latest` (as MLflow reads them),
+ * `mlflow-artifacts:/EXPERIMENT/RUN_ID/artifacts/PATH` (a run's files behind a server's artifact proxy), and
+ * a `file://` URI or local directory. The first three are resolved the same way whatever the backend.
  */
 export async function resolveModelUri(uri: string, stores: ModelUriStores): Promise<ResolvedModel> {
   if (uri.startsWith('runs:')) return resolveRunUri(uri, stores.tracking);
   if (uri.startsWith('models:')) return resolveRegisteredUri(uri, stores);
+  if (uri.startsWith('mlflow-artifacts:')) return resolveProxyUri(uri, stores.tracking);
   if (uri.startsWith('file:') || !/^[a-z][a-z0-9+.-]*:/i.test(uri)) return resolveLocalDirectory(uri);
   throw new UserError(
     `the model URI "${uri}" uses a scheme this build cannot read`,
     'give runs:/RUN_ID/PATH, models:/NAME/VERSION, models:/NAME@ALIAS, or a local directory',
   );
+}
+
+/**
+ * Where a version's files can be downloaded from, as `get-download-uri` answers but with a `runs:/` source
+ * resolved to the run's artifact URI (MLflow 2.11's server returns `runs:/` sources unresolved).
+ */
+export async function resolveDownloadUri(source: string, tracking: TrackingStore): Promise<string> {
+  const match = /^runs:\/+([^/]+)\/?(.*?)\/*$/.exec(source);
+  if (!match) return source;
+  const run = await tracking.getRun(match[1]);
+  const root = run.info.artifactUri.replace(/\/+$/, '');
+  return match[2] ? `${root}/${match[2]}` : root;
+}
+
+/** `mlflow-artifacts:[//host]/EXPERIMENT/RUN_ID/artifacts/PATH`, the artifact URI layout of MLflow 2.x. */
+async function resolveProxyUri(uri: string, tracking: TrackingStore): Promise<ResolvedModel> {
+  const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/+([^/]+)\/([^/]+)\/artifacts\/(.+?)\/*$/.exec(uri);
+  if (!match) {
+    throw new UserError(
+      `"${uri}" is not a mlflow-artifacts:/EXPERIMENT/RUN_ID/artifacts/PATH URI`,
+      'use the artifact URI of a run, or runs:/RUN_ID/PATH',
+    );
+  }
+  const [, experimentId, runId, path] = match;
+  const run = await tracking.getRun(runId);
+  if (run.info.experimentId !== experimentId) {
+    throw new UserError(
+      `run ${runId} of ${uri} is in experiment ${run.info.experimentId}, not ${experimentId}`,
+      'check the URI, or use runs:/RUN_ID/PATH',
+      EXIT_CODES.notFound,
+    );
+  }
+  return requireRunArtifacts(runId, path, tracking, uri);
 }
 
 async function resolveRunUri(uri: string, tracking: TrackingStore): Promise<ResolvedModel> {
@@ -136,6 +171,8 @@ async function resolveVersionSource(version: ModelVersion, tracking: TrackingSto
   const registered = { name: version.name, version: version.version };
   const source = version.source;
   if (source.startsWith('runs:')) return { ...(await resolveRunUri(source, tracking)), ...registered };
+  if (source.startsWith('mlflow-artifacts:'))
+    return { ...(await resolveProxyUri(source, tracking)), ...registered };
 
   if (version.runId) {
     const run = await tracking.getRun(version.runId);

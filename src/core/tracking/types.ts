@@ -48,6 +48,8 @@ export interface CreateRunInput {
   /** Sets the `mlflow.parentRunId` tag. */
   parentRunId?: string;
   startTime?: number;
+  /** The run's `user_id`; default the `mlflow.user` tag. */
+  userId?: string;
 }
 
 export interface LogBatchInput {
