@@ -1,7 +1,9 @@
 // Shared helpers for the benchmark scripts. They import the built library from ../dist, so run
 // `npm run build` first; `importDist` stops with that instruction when dist/ is missing.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
@@ -91,4 +93,30 @@ export async function loadChronologicalSplit() {
   const { splitDataset } = await importDist('core/data/split.js');
   const table = await readDataset(requireData());
   return { table, split: splitDataset(table, { target: 'any', shuffle: false, seed: 42 }) };
+}
+
+/** The CLI's environment without the caller's healthpredict and MLflow settings, quiet, cache in `cwd`. */
+function cleanEnvironment(cwd) {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(HEALTHPREDICT_|MLFLOW_)/.test(name)),
+  );
+  return { ...env, HEALTHPREDICT_QUIET: '1', HEALTHPREDICT_CACHE_DIR: join(cwd, 'cache') };
+}
+
+/** Runs the built CLI in `cwd` and collects its exit code and output. */
+export function runCli(args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
+      cwd,
+      env: cleanEnvironment(cwd),
+    });
+    const stdout = [];
+    const stderr = [];
+    child.stdout.on('data', (chunk) => stdout.push(chunk));
+    child.stderr.on('data', (chunk) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }),
+    );
+  });
 }

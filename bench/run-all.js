@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import { importDist, printHeader } from './lib.js';
 
-const SCRIPTS = ['read.js', 'split.js', 'features.js', 'xgboost.js', 'hpo.js', 'run.js'];
+const SCRIPTS = ['read.js', 'split.js', 'features.js', 'xgboost.js', 'hpo.js', 'predict.js', 'serve.js', 'run.js'];
 
 await importDist('core/data/read.js');
 printHeader();

@@ -1,11 +1,10 @@
 // Figure 6: the whole main job, `bin/run.js run --data <real file>`, in a temporary working directory so
 // that its store, mlruns and cache start empty. Single run. Needs `npm run build` first.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { figure, importDist, printHeaderIfAlone, requireData, ROOT, timeOnce } from './lib.js';
+import { figure, importDist, printHeaderIfAlone, requireData, runCli, timeOnce } from './lib.js';
 
 printHeaderIfAlone();
 await importDist('commands/run.js');
@@ -27,29 +26,4 @@ try {
   ]);
 } finally {
   await rm(directory, { recursive: true, force: true });
-}
-
-/** The CLI's environment without the caller's healthpredict and MLflow settings, quiet, cache in `cwd`. */
-function cleanEnvironment(cwd) {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(HEALTHPREDICT_|MLFLOW_)/.test(name)),
-  );
-  return { ...env, HEALTHPREDICT_QUIET: '1', HEALTHPREDICT_CACHE_DIR: join(cwd, 'cache') };
-}
-
-function runCli(args, cwd) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
-      cwd,
-      env: cleanEnvironment(cwd),
-    });
-    const stdout = [];
-    const stderr = [];
-    child.stdout.on('data', (chunk) => stdout.push(chunk));
-    child.stderr.on('data', (chunk) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }),
-    );
-  });
 }

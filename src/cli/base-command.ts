@@ -75,11 +75,14 @@ function describe(error: Error & { oclif?: { exit?: number } }, commandId: strin
   if (error instanceof UserError) {
     return { kind: 'user', message: error.message, fix: error.fix, exitCode: error.exitCode };
   }
+  const fileSystem = fileSystemError(error);
+  if (fileSystem) return fileSystem;
   if (error instanceof ExternalError) {
     const tail = error.output ? `; its output ends: ${error.output.split('\n').slice(-3).join(' | ')}` : '';
     return {
       kind: 'external',
       message: `${error.message}${tail}`,
+      fix: `check that ${error.system} is installed and reachable, then run the command again (--verbose shows more)`,
       exitCode: error.exitCode,
       system: error.system,
       status: error.status,
@@ -130,3 +133,21 @@ function parseErrorLine(message: string): string {
 }
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['flags'] & T['baseFlags']>;
+
+const FILE_SYSTEM_CAUSES: Record<string, [string, string]> = {
+  EACCES: ['permission denied', 'give this user write access there, or choose another --store / --tracking-uri'],
+  EPERM: ['operation not permitted', 'give this user write access there, or choose another --store / --tracking-uri'],
+  EROFS: ['the file system is read-only', 'choose a writable --store / --tracking-uri'],
+  ENOSPC: ['no space left on the device', 'free some disk space, or choose a --store on another disk'],
+  ENOTDIR: ['a part of the path is a file, not a directory', 'point --store / --tracking-uri at a directory'],
+  EISDIR: ['it is a directory, not a file', 'give the path of a file'],
+  EMFILE: ['too many open files', 'raise the limit (ulimit -n) and run the command again'],
+};
+
+/** A failure of the local file system: the user's to fix, with the path and the cause in one line. */
+function fileSystemError(error: Error & { code?: unknown; path?: unknown }): DescribedError | undefined {
+  const cause = typeof error.code === 'string' ? FILE_SYSTEM_CAUSES[error.code] : undefined;
+  if (!cause) return undefined;
+  const where = typeof error.path === 'string' ? ` ${error.path}` : '';
+  return { kind: 'user', message: `cannot use${where}: ${cause[0]}`, fix: cause[1], exitCode: EXIT_CODES.badInput };
+}

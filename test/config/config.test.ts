@@ -43,3 +43,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: bad, env: {}, configFile: 'broken.json' })).toThrow(/cannot be parsed/);
   });
 });
+
+describe('loadConfig ranges', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hp-config-'));
+
+  it('checks the range of a value from any source, naming where it came from', () => {
+    expect(() => loadConfig({ cwd: dir, env: { HEALTHPREDICT_HPO_TRIALS: '0' } })).toThrow(
+      'environment variable HEALTHPREDICT_HPO_TRIALS must be a whole number from 1 to 10000, got 0',
+    );
+    expect(() => loadConfig({ cwd: dir, env: { HEALTHPREDICT_MAX_AUC_DROP: '-1' } })).toThrow(/from 0 to 1/);
+    expect(() => loadConfig({ cwd: dir, env: { HEALTHPREDICT_BATCHES: '500' } })).toThrow(/from 1 to 99/);
+    expect(() => loadConfig({ cwd: dir, env: { HEALTHPREDICT_HPO_TRIALS: '2.5' } })).toThrow(/whole number/);
+    expect(() => loadConfig({ cwd: dir, env: {}, flags: { threads: 0 } })).toThrow(/the flag for threads/);
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'seed: 1.5\n');
+    expect(() => loadConfig({ cwd: dir, env: {}, configFile: 'bad.yaml' })).toThrow(/field "seed" must be a whole number/);
+  });
+});

@@ -169,17 +169,14 @@ describe('serve', () => {
 });
 
 describe('predict', () => {
-  it('scores processed/future.csv in under 10 s, as the offline scorer does', async () => {
+  it('scores processed/future.csv as the offline scorer does (bench/predict.js times it)', async () => {
     const input = join(champion.storeDir, 'processed/future.csv');
     const output = join(workdir, 'future-scored.csv');
-    const started = Date.now();
     const result = await runCli(['predict', '--input', input, '--output', output, '--json'], {
       cwd: workdir,
       env: stores(),
     });
-    const seconds = (Date.now() - started) / 1000;
     expect(result.code, result.stderr).toBe(0);
-    expect(seconds).toBeLessThan(10);
 
     const future = await readCsvFromStore(champion.store, 'processed/future.csv');
     const scored = parse(readFileSync(output), { bom: true }) as string[][];

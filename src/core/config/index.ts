@@ -113,6 +113,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     const flag = options.flags?.[key];
     const envName = ENVIRONMENT[key].find((name) => env[name] !== undefined && env[name] !== '');
     if (flag !== undefined) {
+      if (typeof flag === 'number') checkNumber(key, flag, `the flag for ${key}`);
       values[key] = flag;
       sources[key] = { source: 'flag' };
     } else if (envName) {
@@ -174,6 +175,16 @@ function readConfigFile(cwd: string, explicit?: string): { file?: string; values
   return { file, values };
 }
 
+/** The range and kind each numeric key must have, wherever its value came from. */
+const NUMBER_RULES: Partial<Record<ConfigKey, { integer: boolean; min: number; max: number }>> = {
+  seed: { integer: true, min: 0, max: 2 ** 31 - 1 },
+  threads: { integer: true, min: 1, max: 256 },
+  hpoTrials: { integer: true, min: 1, max: 10_000 },
+  maxAucDrop: { integer: false, min: 0, max: 1 },
+  driftShare: { integer: false, min: 0, max: 1 },
+  batches: { integer: true, min: 1, max: 99 },
+};
+
 function coerce(key: ConfigKey, raw: unknown, where: string): unknown {
   const expected = typeof DEFAULTS[key];
   if (expected === 'number') {
@@ -181,6 +192,7 @@ function coerce(key: ConfigKey, raw: unknown, where: string): unknown {
     if (!Number.isFinite(value) || String(raw).trim() === '') {
       throw new UserError(`${where} must be a number, got "${String(raw)}"`, `set ${key} to a number`);
     }
+    checkNumber(key, value, where);
     return value;
   }
   if (key === 'target' && raw !== 'any' && raw !== 'within30') {
@@ -190,4 +202,16 @@ function coerce(key: ConfigKey, raw: unknown, where: string): unknown {
     );
   }
   return String(raw);
+}
+
+function checkNumber(key: ConfigKey, value: number, where: string): void {
+  const rule = NUMBER_RULES[key];
+  if (!rule) return;
+  const kind = rule.integer ? 'a whole number' : 'a number';
+  if ((rule.integer && !Number.isInteger(value)) || value < rule.min || value > rule.max) {
+    throw new UserError(
+      `${where} must be ${kind} from ${rule.min} to ${rule.max}, got ${value}`,
+      `set ${key} within that range`,
+    );
+  }
 }

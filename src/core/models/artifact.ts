@@ -92,14 +92,14 @@ export async function readArtifact(
       );
     }
   };
-  const descriptor = JSON.parse(await read('model.json')) as ModelDescriptor;
+  const descriptor = parseJson<ModelDescriptor>(await read('model.json'), 'model.json', where);
   if (descriptor.format !== 'healthpredict-model/1') {
     throw new UserError(
       `the model at ${where} is not a healthpredict model`,
       'point at a model trained by healthpredict',
     );
   }
-  const preprocessor = JSON.parse(await read(descriptor.preprocessorFile)) as PreprocessorSpec;
+  const preprocessor = parseJson<PreprocessorSpec>(await read(descriptor.preprocessorFile), descriptor.preprocessorFile, where);
   if (!verifyPreprocessor(preprocessor)) {
     throw new UserError(
       `the preprocessor of the model at ${where} does not match its hash`,
@@ -107,12 +107,26 @@ export async function readArtifact(
       EXIT_CODES.badInput,
     );
   }
+  const weights = await read(descriptor.weightsFile);
+  parseJson<unknown>(weights, descriptor.weightsFile, where);
   return {
     descriptor,
     preprocessor,
-    weights: await read(descriptor.weightsFile),
-    metrics: JSON.parse(await read('metrics.json')) as Record<string, number>,
-    inputExample: JSON.parse(await read('input_example.json')) as Record<string, string>[],
+    weights,
+    metrics: parseJson<Record<string, number>>(await read('metrics.json'), 'metrics.json', where),
+    inputExample: parseJson<Record<string, string>[]>(await read('input_example.json'), 'input_example.json', where),
     referenceCsv: await read(descriptor.referenceFile),
   };
+}
+
+function parseJson<T>(text: string, name: string, where: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UserError(
+      `${name} of the model at ${where} is not valid JSON`,
+      'the artifact was altered or truncated; retrain and register the model again',
+      EXIT_CODES.badInput,
+    );
+  }
 }
