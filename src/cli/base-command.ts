@@ -23,6 +23,11 @@ export abstract class BaseCommand extends Command {
 
   /** Aborted on the first SIGINT or SIGTERM; long work checks it between steps. */
   protected readonly abort = new AbortController();
+  /**
+   * Commands whose work writes each file atomically and opens no run until its last step end at once on the
+   * first signal, instead of finishing what they were doing.
+   */
+  protected readonly stopAtOnce: boolean = false;
   private verbose = false;
 
   async init(): Promise<void> {
@@ -31,6 +36,12 @@ export abstract class BaseCommand extends Command {
     if (this.verbose) createDebug.enable('healthpredict:*');
 
     const onSignal = (signal: NodeJS.Signals): void => {
+      if (this.stopAtOnce) {
+        process.stderr.write(
+          `\nError: interrupted by ${signal} (nothing half-written was kept; run the command again)\n`,
+        );
+        process.exit(EXIT_CODES.interrupted);
+      }
       if (this.abort.signal.aborted) process.exit(EXIT_CODES.interrupted);
       process.stderr.write(`\n${signal}: stopping; runs under way are marked KILLED (again to force)\n`);
       this.abort.abort(new InterruptedError(signal));
@@ -135,8 +146,14 @@ function parseErrorLine(message: string): string {
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['flags'] & T['baseFlags']>;
 
 const FILE_SYSTEM_CAUSES: Record<string, [string, string]> = {
-  EACCES: ['permission denied', 'give this user write access there, or choose another --store / --tracking-uri'],
-  EPERM: ['operation not permitted', 'give this user write access there, or choose another --store / --tracking-uri'],
+  EACCES: [
+    'permission denied',
+    'give this user write access there, or choose another --store / --tracking-uri',
+  ],
+  EPERM: [
+    'operation not permitted',
+    'give this user write access there, or choose another --store / --tracking-uri',
+  ],
   EROFS: ['the file system is read-only', 'choose a writable --store / --tracking-uri'],
   ENOSPC: ['no space left on the device', 'free some disk space, or choose a --store on another disk'],
   ENOTDIR: ['a part of the path is a file, not a directory', 'point --store / --tracking-uri at a directory'],
@@ -149,5 +166,10 @@ function fileSystemError(error: Error & { code?: unknown; path?: unknown }): Des
   const cause = typeof error.code === 'string' ? FILE_SYSTEM_CAUSES[error.code] : undefined;
   if (!cause) return undefined;
   const where = typeof error.path === 'string' ? ` ${error.path}` : '';
-  return { kind: 'user', message: `cannot use${where}: ${cause[0]}`, fix: cause[1], exitCode: EXIT_CODES.badInput };
+  return {
+    kind: 'user',
+    message: `cannot use${where}: ${cause[0]}`,
+    fix: cause[1],
+    exitCode: EXIT_CODES.badInput,
+  };
 }

@@ -42,9 +42,15 @@ export function familiesOf(given: string[] | undefined): ModelFamily[] {
 }
 
 /** A flag holding a finite number, optionally within [min, max]. */
-export function floatFlag(options: { description: string; min?: number; max?: number }) {
+export function floatFlag(options: {
+  description: string;
+  min?: number;
+  max?: number;
+  dependsOn?: string[];
+}) {
   return Flags.custom<number>({
     description: options.description,
+    dependsOn: options.dependsOn,
     multiple: false,
     async parse(input: string) {
       const value = Number(input);

@@ -7,17 +7,19 @@ import { DEFAULT_BASE_IMAGE } from '../core/container/context.js';
 import { registryCredentialsFromEnv } from '../core/container/push.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { info } from '../core/util/log.js';
+import { paragraphs } from '../cli/text.js';
 
 export default class Build extends BaseCommand {
   static summary = 'Build the serving image of one registered model version.';
 
-  static description = `Writes a build context from templates/docker/ (the base image, a non-root user, the built CLI
+  static description =
+    paragraphs(`Writes a build context from templates/docker/ (the base image, a non-root user, the built CLI
 with its production dependencies, and the model artifact of one version baked in, so that the image pins that
 version) and builds it through the Docker Engine API at DOCKER_HOST or /var/run/docker.sock, streaming the
 engine's log to stderr. The image is tagged <model-version>-<git-sha7> and with every --tag, in the repository
 --registry names (healthpredict when none), and labelled with the model's name, version and run id and the source
 commit (OCI annotations). --context-out writes the context and stops, with no engine. --push pushes it as
-\`healthpredict push\` does.`;
+\`healthpredict push\` does.`);
 
   static examples = [
     '<%= config.bin %> build',

@@ -1,13 +1,15 @@
 import { BaseCommand } from '../cli/base-command.js';
 import { renderTable } from '../cli/table.js';
 import { ENVIRONMENT, type ResolvedConfig } from '../core/config/index.js';
+import { paragraphs } from '../cli/text.js';
 
 export default class ConfigShow extends BaseCommand {
   static summary = 'Print the resolved configuration and where each value came from.';
 
-  static description = `Precedence: flags, then environment variables (HEALTHPREDICT_* and the ecosystem's own, such as
+  static description =
+    paragraphs(`Precedence: flags, then environment variables (HEALTHPREDICT_* and the ecosystem's own, such as
 MLFLOW_TRACKING_URI), then healthpredict.config.{json,yaml} in the working directory (or --config), then the
-built-in defaults.`;
+built-in defaults.`);
 
   static examples = ['<%= config.bin %> config', '<%= config.bin %> config --config ./prod.yaml --json'];
 

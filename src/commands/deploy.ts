@@ -5,11 +5,13 @@ import { floatFlag, storeFlags } from '../cli/flags.js';
 import { deployExitCode, deployModel, type DeployResult } from '../core/deploy/deploy.js';
 import { EXIT_CODES, OutcomeExit } from '../core/errors/index.js';
 import { openBackends } from '../core/pipeline/backends.js';
+import { paragraphs } from '../cli/text.js';
 
 export default class Deploy extends BaseCommand {
   static summary = 'Roll a registered model version out on Kubernetes, verify it, and record it as deployed.';
 
-  static description = `Applies a Deployment (2+ replicas, maxUnavailable 0, readiness on /ready, liveness on
+  static description =
+    paragraphs(`Applies a Deployment (2+ replicas, maxUnavailable 0, readiness on /ready, liveness on
 /health, non-root, read-only root file system), a NodePort Service and, with --hpa, a HorizontalPodAutoscaler,
 by server-side apply with the field manager healthpredict, with the image pinned by digest where the registry
 gives one. For an ECR image, the image-pull secret is made again from a fresh ECR token on every deploy (tokens
@@ -18,7 +20,7 @@ left) up to --timeout, and checks that /model-info behind the Service answers th
 the version recorded as deployed: version tags deployed=true, deployed_at, deployed_image, deployed_target, and a
 line in registry/promotions.jsonl in the store. On any failure it restores the revision that served before (or
 removes what a first deploy created), records nothing, and exits ${EXIT_CODES.rolledBack} (${EXIT_CODES.rollbackFailed} when the rollback failed too).
---dry-run prints the manifests as YAML and touches no cluster.`;
+--dry-run prints the manifests as YAML and touches no cluster.`);
 
   static examples = [
     '<%= config.bin %> deploy --image 127.0.0.1:5000/healthpredict@sha256:… --dry-run',

@@ -8,6 +8,7 @@ import { EXIT_CODES, OutcomeExit, UserError } from '../core/errors/index.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { monitorBatch, type MonitorResult } from '../core/pipeline/monitor.js';
 import { readCapturedTable } from '../core/serving/capture-reader.js';
+import { paragraphs } from '../cli/text.js';
 
 /** A point in time given as ISO 8601 (`2024-05-01`, `2024-05-01T12:00:00Z`). */
 const dateFlag = Flags.custom<Date>({
@@ -19,9 +20,12 @@ const dateFlag = Flags.custom<Date>({
 });
 
 export default class Monitor extends BaseCommand {
+  protected readonly stopAtOnce = true;
+
   static summary = "Compare a batch of future data with the champion's reference sample and decide drift.";
 
-  static description = `The reference is the sample of training rows stored with the champion (HealthPredict@champion),
+  static description =
+    paragraphs(`The reference is the sample of training rows stored with the champion (HealthPredict@champion),
 so it moves when the champion moves. Each model input is tested as Evidently does by default: with a reference of
 1,000 rows or fewer, KS for numbers, chi-squared for categories and a z-test for binary ones (drift at p < 0.05);
 with a larger one, the Wasserstein distance normed by the reference's standard deviation for numbers and the
@@ -31,7 +35,7 @@ compared with its test AUC. Writes drift/batch_NN/report.{json,html} to the stor
 HealthPredict_Drift_Monitoring. With --exit-code the command exits ${EXIT_CODES.drift} when dataset drift is found, so
 that an Airflow BashOperator can skip downstream work (skip_on_exit_code=${EXIT_CODES.drift}). With --capture-from
 (and --capture-to) the current data are the records \`serve --capture\` scored in that window instead of a batch;
-the report is then labelled batch 0 unless --batch names it.`;
+the report is then labelled batch 0 unless --batch names it.`);
 
   static examples = [
     '<%= config.bin %> monitor --batch 1',
@@ -58,10 +62,14 @@ the report is then labelled batch 0 unless --batch names it.`;
       min: 0,
       max: 1,
     }),
-    stattest: Flags.string({ options: [...STATTESTS], description: 'Force one test for every input.' }),
+    stattest: Flags.string({
+      options: [...STATTESTS],
+      description: 'Force one test on every input it can test (ks and wasserstein: numeric inputs only).',
+    }),
     'stattest-threshold': floatFlag({
       description: 'Threshold for the forced test (p-value or distance).',
       min: 0,
+      dependsOn: ['stattest'],
     }),
     calibrate: Flags.integer({
       min: 0,

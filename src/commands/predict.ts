@@ -5,15 +5,17 @@ import { storeFlags } from '../cli/flags.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { DEFAULT_MODEL_URI } from '../core/serving/model-loader.js';
 import { predictFile, type PredictFileResult } from '../core/serving/predict-file.js';
+import { paragraphs } from '../cli/text.js';
 
 export default class Predict extends BaseCommand {
   static summary = 'Score a CSV file of raw records offline, with the code path of serve.';
 
-  static description = `Reads --input (a CSV or .csv.gz whose header has the model's inputs under the data set's own names or
+  static description =
+    paragraphs(`Reads --input (a CSV or .csv.gz whose header has the model's inputs under the data set's own names or
 in snake_case; other columns are kept), checks every row against the schema POST /predict enforces, scores it with
 the model --model-uri names (${DEFAULT_MODEL_URI} by default) and writes --output: the input columns, then
 probability and prediction. The first bad row stops the command with its line and column. Rows with an expired
-or hospice disposition get empty probability and prediction cells, as readmission is undefined for them.`;
+or hospice disposition get empty probability and prediction cells, as readmission is undefined for them.`);
 
   static examples = [
     '<%= config.bin %> predict --input .healthpredict/store/processed/future.csv --output scored.csv',

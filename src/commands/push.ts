@@ -4,16 +4,18 @@ import { BaseCommand } from '../cli/base-command.js';
 import { connectEngine } from '../core/container/engine.js';
 import { pushImage, registryCredentialsFromEnv, type PushResult } from '../core/container/push.js';
 import { info } from '../core/util/log.js';
+import { paragraphs } from '../cli/text.js';
 
 export default class Push extends BaseCommand {
   static summary = 'Push a built image to a registry or to Amazon ECR.';
 
-  static description = `Tags the local image into the repository --registry names (or keeps its own) and pushes
+  static description =
+    paragraphs(`Tags the local image into the repository --registry names (or keeps its own) and pushes
 every tag through the Docker Engine API. For an ECR repository URI
 (<account>.dkr.ecr.<region>.amazonaws.com/<name>) it logs in with a fresh token from GetAuthorizationToken,
 and with --create-repository creates the repository (scan on push) when it is missing. Other registries are
 pushed to anonymously, or with HEALTHPREDICT_REGISTRY_USERNAME and HEALTHPREDICT_REGISTRY_PASSWORD. Prints the
-digest the registry answered, and the pinned reference that \`healthpredict deploy --image\` takes.`;
+digest the registry answered, and the pinned reference that \`healthpredict deploy --image\` takes.`);
 
   static examples = [
     '<%= config.bin %> push healthpredict:3-1a2b3c4 --registry 127.0.0.1:5000/healthpredict',

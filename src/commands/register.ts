@@ -7,17 +7,19 @@ import { EXIT_CODES, OutcomeExit } from '../core/errors/index.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { registerModels, type RegisterResult } from '../core/pipeline/register.js';
 import { loadEvaluationSet } from '../core/pipeline/split.js';
+import { paragraphs } from '../cli/text.js';
 
 export default class Register extends BaseCommand {
   static summary = 'Register the best run of each family and promote the best one through the quality gate.';
 
-  static description = `Candidates are the runs tagged best_hpo_model=True of one training invocation (by default the
+  static description =
+    paragraphs(`Candidates are the runs tagged best_hpo_model=True of one training invocation (by default the
 latest one), never the best of all history. Each is registered as a version of HealthPredict_<Family>; the best
 of them also becomes a version of HealthPredict. The quality gate scores challenger and champion on the same rows
 (processed/initial_test.csv unless --evaluation names another store key), each with its own preprocessor, and
 promotes only if challenger AUC >= champion AUC - --max-auc-drop: the alias champion moves and the version goes to
 stage Production (the previous one is archived). A challenger that fails the gate stays registered, is not
-promoted, and the command exits with code ${EXIT_CODES.gateRejected}.`;
+promoted, and the command exits with code ${EXIT_CODES.gateRejected}.`);
 
   static examples = [
     '<%= config.bin %> register',
@@ -77,6 +79,7 @@ promoted, and the command exits with code ${EXIT_CODES.gateRejected}.`;
         ],
       ),
     );
+    this.log(`candidates from the training run ${result.parentRunId}`);
     this.log(`${result.gate.promoted ? 'promoted' : 'NOT promoted'}: ${result.gate.reason}`);
     this.log(`champion: HealthPredict version ${result.championVersion}`);
     if (!result.gate.promoted) {

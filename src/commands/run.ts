@@ -6,17 +6,19 @@ import { fixed, renderTable } from '../cli/table.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { runMainJob, type RunResult } from '../core/pipeline/run.js';
 import { dataFlags, splitOptionsFrom } from '../cli/data-flags.js';
+import { paragraphs } from '../cli/text.js';
 
 export default class Run extends BaseCommand {
   static summary =
     'Run the whole main job: split, train with HPO, register, then monitor and retrain batch by batch.';
 
-  static description = `On the embedded defaults (a store directory, an MLflow FileStore in ./mlruns, no server), takes the
+  static description =
+    paragraphs(`On the embedded defaults (a store directory, an MLflow FileStore in ./mlruns, no server), takes the
 raw data to a champion model and through every future batch: split; train the three families with TPE and ASHA;
 register behind the quality gate; for each batch, monitor drift against the champion's reference and its AUC on the
 batch, and on dataset drift or a performance drop retrain on the data seen so far, gate and promote; finally draw
 the charts and the HTML page. Ends with a summary table per batch. Without --data, the UCI archive is downloaded
-once into the cache directory.`;
+once into the cache directory.`);
 
   static examples = [
     '<%= config.bin %> run',

@@ -6,12 +6,14 @@ import { openBackends, type Backends } from '../core/pipeline/backends.js';
 import { DEFAULT_MODEL_URI } from '../core/serving/model-loader.js';
 import { serve, type ServeResult } from '../core/serving/serve.js';
 import { DEFAULT_BODY_LIMIT } from '../core/serving/server.js';
+import { paragraphs } from '../cli/text.js';
 
 export default class Serve extends BaseCommand {
   static summary =
     'Serve the champion over HTTP: POST /predict, health, readiness, model info, metrics, docs.';
 
-  static description = `Resolves --model-uri once at start-up (${DEFAULT_MODEL_URI} by default; also models:/NAME/VERSION,
+  static description =
+    paragraphs(`Resolves --model-uri once at start-up (${DEFAULT_MODEL_URI} by default; also models:/NAME/VERSION,
 runs:/RUN_ID/model, or a local model directory, which needs no tracking store) and answers POST /predict with one
 record or {"records": [...]} of up to 1,000, under the data set's own field names or in snake_case: each gets
 prediction, probability, threshold and the model's name, version and run id. A bad request is a 422 that lists
@@ -20,7 +22,7 @@ says the process is alive, GET /ready that a model is loaded (503 until then), G
 /metrics Prometheus metrics, GET /docs and /openapi.json the API. Request logs (JSON, no record contents) go to
 stderr. With --capture every scored record and its prediction is appended as JSON Lines under capture/YYYY/MM/DD/
 in the store, for \`monitor --capture-from\`. SIGTERM or SIGINT stops accepting, finishes requests in flight,
-writes the capture buffer out and exits 0.`;
+writes the capture buffer out and exits 0.`);
 
   static examples = [
     '<%= config.bin %> serve',

@@ -10,11 +10,13 @@ import { UserError } from '../core/errors/index.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { loadSplits, readManifest } from '../core/pipeline/split.js';
 import { trainModels, type TrainResult } from '../core/pipeline/train.js';
+import { paragraphs } from '../cli/text.js';
 
 export default class Train extends BaseCommand {
   static summary = 'Train the model families on the processed split, optionally with hyperparameter search.';
 
-  static description = `Reads processed/initial_{train,validation,test}.csv from the store, fits the preprocessor on
+  static description =
+    paragraphs(`Reads processed/initial_{train,validation,test}.csv from the store, fits the preprocessor on
 train, and trains each family (logistic, random-forest, xgboost). With --hpo, each family gets --trials trials
 proposed by a TPE sampler and stopped early by ASHA, whose resource is real: boosting rounds for xgboost, trees for
 random-forest, optimiser iterations for logistic. Every trial is a run in the experiment HealthPredict_Training,
@@ -25,7 +27,7 @@ With --executor kubernetes, each step of a trial (train to the next rung) runs a
 image \`healthpredict build\` makes) in --namespace, which writes the trial's weights into its run in the same
 tracking store; the search, the scoring and the model of the best run stay here, and a failed Job fails the
 command with its pod's log. The pods must reach the same stores: S3 and an MLflow server, or directories on a
-volume (--shared-volume CLAIM:PATH) mounted at the same path here and in the pods.`;
+volume (--shared-volume CLAIM:PATH) mounted at the same path here and in the pods.`);
 
   static examples = [
     '<%= config.bin %> train',

@@ -286,6 +286,15 @@ describe('readDataset rejects bad input with one line naming the file', () => {
     });
   });
 
+  it('blank lines, such as a trailing one an editor adds, are not rows', async () => {
+    await withTempDir(async (dir) => {
+      const lines = await sampleLines();
+      const file = join(dir, 'blank-lines.csv');
+      await writeFile(file, `${lines.slice(0, 3).join('\n')}\n\n${lines.slice(3).join('\n')}\n\n`);
+      expect((await readDataset(file)).rows.length).toBe(lines.length - 1);
+    });
+  });
+
   it('a path that does not exist', async () => {
     const error = await userError(() => readDataset('/nonexistent/diabetic_data.csv'));
     expect(error.message).toBe('/nonexistent/diabetic_data.csv: no such file');

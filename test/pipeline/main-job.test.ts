@@ -138,6 +138,20 @@ describe('the main job on the real data set', () => {
     expect(champion?.version).toBe(registered.challenger.version);
     expect(champion?.currentStage).toBe('Production');
 
+    // Registering the same invocation again (a retried task) adds no version and keeps the champion.
+    const again = await registerModels({
+      tracking,
+      registry,
+      parentRunId: first.parentRunId,
+      evaluation: splits.test,
+      maxAucDrop: 0.02,
+    });
+    expect(again.challenger.version).toBe(registered.challenger.version);
+    expect(again.familyVersions.map((v) => v.version)).toEqual(
+      registered.familyVersions.map((v) => v.version),
+    );
+    expect((await registry.listModelVersions('HealthPredict')).length).toBe(1);
+
     // A logistic-only invocation is worse than the XGBoost champion; with no tolerance it must not be promoted.
     const worse = await train(SEED, ['logistic']);
     const rejected = await registerModels({

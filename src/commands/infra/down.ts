@@ -5,15 +5,17 @@ import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../../cli/base-command.js';
 import { infraDown, resolveIacDir, type InfraDownResult } from '../../core/infra/index.js';
+import { paragraphs } from '../../cli/text.js';
 
 export default class InfraDown extends BaseCommand {
   static summary = 'Destroy the AWS stack, after confirmation, so that nothing of it keeps costing money.';
 
-  static description = `Lists the resources in the stack's Terraform state and asks for "yes" on standard input (or
+  static description =
+    paragraphs(`Lists the resources in the stack's Terraform state and asks for "yes" on standard input (or
 takes --yes), then runs terraform destroy, streaming its output to stderr. The bucket is emptied and the
 repository's images deleted with them (the stack's force_destroy variable). If the destroy fails, the error names
 the resources still there that are billed. Once the stack is gone, the store, registry and awsRegion that
-infra up saved are removed from the configuration file.`;
+infra up saved are removed from the configuration file.`);
 
   static examples = ['<%= config.bin %> infra down', '<%= config.bin %> infra down --yes --json'];
 

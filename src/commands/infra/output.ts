@@ -5,13 +5,15 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { renderTable } from '../../cli/table.js';
 import { infraOutput, resolveIacDir, type InfraOutputResult } from '../../core/infra/index.js';
+import { paragraphs } from '../../cli/text.js';
 
 export default class InfraOutput extends BaseCommand {
   static summary = "Print the stack's Terraform outputs; --save writes them into the configuration again.";
 
-  static description = `Runs terraform output -json in the stack's directory and prints every output (sensitive ones
+  static description =
+    paragraphs(`Runs terraform output -json in the stack's directory and prints every output (sensitive ones
 masked). With --save, writes store, registry and awsRegion into the configuration file in effect, as infra up
-does.`;
+does.`);
 
   static examples = ['<%= config.bin %> infra output', '<%= config.bin %> infra output --save --json'];
 

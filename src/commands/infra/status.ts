@@ -3,13 +3,15 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { renderTable } from '../../cli/table.js';
 import { infraStatus, resolveIacDir, type InfraStatusResult } from '../../core/infra/index.js';
+import { paragraphs } from '../../cli/text.js';
 
 export default class InfraStatus extends BaseCommand {
   static summary =
     "Show the stack's resources, which of them cost money, its outputs, and whether the config uses it.";
 
-  static description = `Reads the stack's local Terraform state (terraform state list and terraform output -json; no
-AWS call) and tells whether the configuration in effect points at the stack's bucket, registry and region.`;
+  static description =
+    paragraphs(`Reads the stack's local Terraform state (terraform state list and terraform output -json; no
+AWS call) and tells whether the configuration in effect points at the stack's bucket, registry and region.`);
 
   static examples = ['<%= config.bin %> infra status', '<%= config.bin %> infra status --json'];
 

@@ -5,16 +5,18 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { renderTable } from '../../cli/table.js';
 import { infraUp, resolveIacDir, type InfraUpResult } from '../../core/infra/index.js';
+import { paragraphs } from '../../cli/text.js';
 
 export default class InfraUp extends BaseCommand {
   static summary = 'Create or update the AWS stack with Terraform and save its bucket, registry and region.';
 
-  static description = `Runs terraform init, plan and apply in the stack's directory (./iac in a checkout, otherwise a
+  static description =
+    paragraphs(`Runs terraform init, plan and apply in the stack's directory (./iac in a checkout, otherwise a
 copy of the shipped iac/ in ./.healthpredict/iac, where the state stays), streaming Terraform's output to stderr.
 The variables given are saved in healthpredict.auto.tfvars.json there, so later runs and infra down reuse them.
 Then reads terraform output -json and saves store (s3://<bucket>/healthpredict), registry (the ECR repository URI)
 and awsRegion into the configuration file in effect (healthpredict.config.json when there is none), keeping its
-other keys, so that later commands use the stack. Needs terraform on PATH and AWS credentials.`;
+other keys, so that later commands use the stack. Needs terraform on PATH and AWS credentials.`);
 
   static examples = [
     '<%= config.bin %> infra up --operator-cidr 203.0.113.7/32',

@@ -27,7 +27,12 @@ export async function parseCsvStream(
   options: ParseCsvOptions,
 ): Promise<Table> {
   const collector = new Collector(options);
-  const parser = parse({ bom: true, relax_column_count: true, on_record: collector.onRecord });
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    on_record: collector.onRecord,
+  });
 
   let failedSource: Error | undefined;
   for (const stream of [input, ...decoders]) stream.once('error', (error) => (failedSource ??= error));
@@ -43,7 +48,12 @@ export async function parseCsvStream(
 export function parseCsvText(text: string, options: ParseCsvOptions): Table {
   const collector = new Collector(options);
   try {
-    parseSync(text, { bom: true, relax_column_count: true, on_record: collector.onRecord });
+    parseSync(text, {
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      on_record: collector.onRecord,
+    });
   } catch (error) {
     throw readError(error as Error, undefined, options);
   }

@@ -77,7 +77,7 @@ export function resolveSplitParams(options: SplitOptions): SplitParams {
 
   const name = options.driftScenario ?? 'none';
   const scenario = driftScenario(name);
-  const fromBatch = options.driftFromBatch ?? DEFAULT_DRIFT_FROM_BATCH;
+  const fromBatch = options.driftFromBatch ?? Math.min(DEFAULT_DRIFT_FROM_BATCH, batches);
   if (name !== 'none' && !(Number.isInteger(fromBatch) && fromBatch >= 1 && fromBatch <= batches)) {
     usage(`the drift must start at a batch from 1 to ${batches}, not ${fromBatch}`);
   }

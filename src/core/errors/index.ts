@@ -74,6 +74,12 @@ export class InterruptedError extends Error {
   }
 }
 
+/** Ends long work between steps once SIGINT or SIGTERM has aborted the signal. */
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted)
+    throw signal.reason instanceof InterruptedError ? signal.reason : new InterruptedError('SIGINT');
+}
+
 /** A command's outcome that is not a failure of the tool but must show in the exit status. */
 export class OutcomeExit extends Error {
   readonly exitCode: ExitCode;

@@ -99,7 +99,11 @@ export async function readArtifact(
       'point at a model trained by healthpredict',
     );
   }
-  const preprocessor = parseJson<PreprocessorSpec>(await read(descriptor.preprocessorFile), descriptor.preprocessorFile, where);
+  const preprocessor = parseJson<PreprocessorSpec>(
+    await read(descriptor.preprocessorFile),
+    descriptor.preprocessorFile,
+    where,
+  );
   if (!verifyPreprocessor(preprocessor)) {
     throw new UserError(
       `the preprocessor of the model at ${where} does not match its hash`,
@@ -114,7 +118,11 @@ export async function readArtifact(
     preprocessor,
     weights,
     metrics: parseJson<Record<string, number>>(await read('metrics.json'), 'metrics.json', where),
-    inputExample: parseJson<Record<string, string>[]>(await read('input_example.json'), 'input_example.json', where),
+    inputExample: parseJson<Record<string, string>[]>(
+      await read('input_example.json'),
+      'input_example.json',
+      where,
+    ),
     referenceCsv: await read(descriptor.referenceFile),
   };
 }

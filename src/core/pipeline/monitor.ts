@@ -1,9 +1,10 @@
-import { batchKey } from '../data/manifest.js';
-import { parseCsv, readCsvFromStore } from '../data/read.js';
+import { batchKey, readManifest } from '../data/manifest.js';
+import { parseCsv } from '../data/read.js';
 import type { Table } from '../data/table.js';
 import {
   calibrate,
   columnDrift,
+  STAT_TEST_INFO,
   datasetDrift,
   type CalibrationColumn,
   type ColumnDriftInput,
@@ -27,6 +28,7 @@ import { OpenRuns, statusFor } from '../tracking/open-runs.js';
 import type { TrackingStore } from '../tracking/types.js';
 import { info } from '../util/log.js';
 import { labelsOf } from './prepared-data.js';
+import { readVerified } from './split.js';
 import { CHAMPION_ALIAS, CHAMPION_MODEL, loadChampion } from './register.js';
 
 export const MONITORING_EXPERIMENT = 'HealthPredict_Drift_Monitoring';
@@ -99,8 +101,7 @@ export async function monitorBatch(options: MonitorOptions): Promise<MonitorResu
       kind,
       reference: valuesOf(referenceColumns, name, kind),
       current: valuesOf(currentColumns, name, kind),
-      stattest: options.stattest,
-      threshold: options.stattestThreshold,
+      ...forcedTest(options, kind),
     } as ColumnDriftInput),
   );
   const dataset = datasetDrift(columns, { driftShare: options.driftShare });
@@ -112,8 +113,7 @@ export async function monitorBatch(options: MonitorOptions): Promise<MonitorResu
               name,
               kind,
               values: valuesOf(referenceColumns, name, kind),
-              stattest: options.stattest,
-              threshold: options.stattestThreshold,
+              ...forcedTest(options, kind),
             }) as CalibrationColumn,
         ),
         batchSize: current.rows.length,
@@ -148,19 +148,29 @@ export async function monitorBatch(options: MonitorOptions): Promise<MonitorResu
   return { ...result, runId, reportKeys };
 }
 
+/**
+ * A forced test applies to the inputs it can test (KS and Wasserstein to numbers only); the others keep
+ * Evidently's default, as Evidently's separate numeric and categorical stattest options do.
+ */
+function forcedTest(
+  options: Pick<MonitorOptions, 'stattest' | 'stattestThreshold'>,
+  kind: 'numeric' | 'categorical',
+): { stattest?: StatTestName; threshold?: number } {
+  if (!options.stattest || !STAT_TEST_INFO[options.stattest].kinds.includes(kind)) return {};
+  return { stattest: options.stattest, threshold: options.stattestThreshold };
+}
+
 async function readBatch(store: ObjectStore, batch: number): Promise<Table> {
-  const key = batchKey(batch);
-  if (!Number.isInteger(batch) || batch < 1 || !(await store.exists(key))) {
-    const available = (await store.list('processed/batches/')).map((k) => Number(/batch_(\d+)/.exec(k)?.[1]));
+  const manifest = await readManifest(store);
+  const batches = manifest.files.filter((file) => file.role === 'batch').map((file) => file.batch as number);
+  if (!batches.includes(batch)) {
     throw new UserError(
       `batch ${batch} is not in ${store.uri}`,
-      available.length > 0
-        ? `choose one of ${available.join(', ')}`
-        : 'run `healthpredict split` first to cut the future data into batches',
+      `choose one of ${batches.sort((a, b) => a - b).join(', ')}`,
       EXIT_CODES.notFound,
     );
   }
-  return readCsvFromStore(store, key);
+  return readVerified(store, manifest, batchKey(batch));
 }
 
 function valuesOf(

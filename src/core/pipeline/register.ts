@@ -7,7 +7,7 @@ import type { ModelFamily } from '../models/types.js';
 import type { ModelRegistry, ModelVersion } from '../registry/types.js';
 import type { Run, TrackingStore } from '../tracking/types.js';
 import { info } from '../util/log.js';
-import { labelsOf } from './prepared-data.js';
+import { labelsOf, requireBothClasses } from './prepared-data.js';
 import { TRAINING_EXPERIMENT } from './train.js';
 import { withoutExcludedDispositions } from '../features/engineer.js';
 
@@ -148,8 +148,11 @@ async function bestRunsOf(tracking: TrackingStore, parent: Run): Promise<Run[]> 
   return runs;
 }
 
+/** A run already registered under the name keeps its version, so that registering again (a retry) adds nothing. */
 async function registerVersion(registry: ModelRegistry, name: string, run: Run): Promise<ModelVersion> {
   await registry.ensureRegisteredModel(name);
+  const existing = (await registry.listModelVersions(name)).find((v) => v.runId === run.info.runId);
+  if (existing) return existing;
   return registry.createModelVersion({
     name,
     source: `runs:/${run.info.runId}/${ARTIFACT_PATH}`,
@@ -183,6 +186,7 @@ export async function loadChampion(
 async function qualityGate(options: RegisterOptions, challenger: ModelArtifact): Promise<GateResult> {
   const evaluation = withoutExcludedDispositions(options.evaluation);
   const labels = labelsOf(evaluation);
+  requireBothClasses(labels, evaluation.source);
   const challengerAuc = evaluateBinary(
     labels,
     scoreTable(challenger, evaluation),

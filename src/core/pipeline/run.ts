@@ -1,4 +1,5 @@
 import type { Table } from '../data/table.js';
+import { throwIfAborted } from '../errors/index.js';
 import { concatTables, sliceTable } from '../data/table.js';
 import type { ModelFamily } from '../models/types.js';
 import type { ModelRegistry } from '../registry/types.js';
@@ -62,7 +63,7 @@ export interface RunResult {
 export async function runMainJob(options: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const { store, tracking, registry } = options;
-  const split = await splitData(options.store, options.split);
+  const split = await splitData(options.store, { ...options.split, signal: options.signal });
   const splits = await loadSplits(store);
 
   const training = await trainModels({
@@ -91,6 +92,7 @@ export async function runMainJob(options: RunOptions): Promise<RunResult> {
   const decisions: BatchDecision[] = [];
   let seen: Table = concatTables([splits.train, splits.validation]);
   for (const [index, batch] of splits.batches.entries()) {
+    throwIfAborted(options.signal);
     const number = index + 1;
     const monitored = await monitorBatch({
       store,

@@ -2,7 +2,7 @@ import { chooseThreshold, evaluateBinary } from '../evaluation/index.js';
 import { toCsv } from '../data/write.js';
 import { TARGET_COLUMN } from '../data/contract.js';
 import type { Table } from '../data/table.js';
-import { InterruptedError } from '../errors/index.js';
+import { throwIfAborted } from '../errors/index.js';
 import { artifactFiles, ARTIFACT_PATH, type ModelArtifact } from '../models/artifact.js';
 import type { FamilyDefinition, FamilyTrainer } from '../models/family.js';
 import { familyDefinition } from '../models/families.js';
@@ -413,9 +413,4 @@ function parentSummary(families: FamilyResult[]): {
     metrics.push({ key: `best_test_roc_auc.${result.family}`, value: result.testRocAuc, timestamp, step: 0 });
   }
   return { metrics, tags, params };
-}
-
-function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted)
-    throw signal.reason instanceof InterruptedError ? signal.reason : new InterruptedError('SIGINT');
 }

@@ -315,7 +315,7 @@ export function aucPerBatchSpec(batches: BatchSummary[], referenceAuc?: number):
     subtitle.push(`Dashed line: the first champion's AUC on the test split (${referenceAuc.toFixed(3)}).`);
   }
   subtitle.push(
-    'Labels name the champion that scored each batch; challengers appear where it was retrained.',
+    'Champions: AUC on the whole batch. Challengers, where the loop retrained: AUC on the rows the gate scores.',
   );
   if (measured.length === 0) subtitle.push('No batch had labels, so no AUC was measured.');
   else if (batches.some((b) => b.championAuc === null)) subtitle.push('Gaps: batches without labels.');

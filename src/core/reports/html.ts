@@ -30,7 +30,8 @@ const CAPTIONS: Record<ChartName, string> = {
     'first.',
   'auc-per-batch':
     'The champion’s ROC AUC on each labelled batch, labelled with its version, and the AUC of the ' +
-    'challenger retrained on the data seen so far where a retrain happened. A champion falling well ' +
+    'challenger retrained on the data seen so far where a retrain happened, measured on the newest tenth ' +
+    'of that data, the rows the quality gate scores both models on. A champion falling well ' +
     'below the dashed reference is performing worse than on its test split (concept drift); a ' +
     'promoted challenger takes over from the next batch.',
   'roc-curves':

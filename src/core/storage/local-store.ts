@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { access, readdir, readFile, rm } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import { EXIT_CODES, UserError } from '../errors/index.js';
 import { writeFileAtomic } from '../util/files.js';
@@ -44,16 +42,7 @@ export class LocalStore implements ObjectStore {
   }
 
   async writeStream(key: string, body: Readable): Promise<void> {
-    const path = this.localPath(key);
-    await mkdir(dirname(path), { recursive: true });
-    const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      await pipeline(body, createWriteStream(temporary));
-      await rename(temporary, path);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    await writeFileAtomic(this.localPath(key), body);
   }
 
   async exists(key: string): Promise<boolean> {

@@ -1,18 +1,33 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
-/** Writes a file under a temporary name beside it and renames it into place, so no reader sees half of it. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/** Temporary files being written; removed if the process exits before they are renamed into place. */
+const inFlight = new Set<string>();
+process.on('exit', () => {
+  for (const temporary of inFlight) rmSync(temporary, { force: true });
+});
+
+/**
+ * Writes a file, whole or from a stream, under a temporary name beside it and renames it into place, so no
+ * reader sees half of it.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array | Readable): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  inFlight.add(temporary);
   try {
-    await writeFile(temporary, data);
+    if (data instanceof Readable) await pipeline(data, createWriteStream(temporary));
+    else await writeFile(temporary, data);
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
+  } finally {
+    inFlight.delete(temporary);
   }
 }
 
