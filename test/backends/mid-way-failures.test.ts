@@ -134,7 +134,9 @@ describe('the tracking server or registry failing during register', () => {
     const error = await register(tracking, failing).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExternalError);
     const champion = await loadChampion(tracking, registry);
-    expect(champion?.version.version).toBe('3');
+    // The same invocation registered again keeps its version 2, which the alias now points at.
+    expect(champion?.version.version).toBe('2');
+    expect((await registry.listModelVersions(CHAMPION_MODEL)).map((v) => v.version)).toEqual(['1', '2']);
     // Its model loads whole: every file of model/ is read and the preprocessor's hash checks.
     expect(champion?.artifact.descriptor.family).toBe('logistic');
   });
