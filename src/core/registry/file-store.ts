@@ -29,6 +29,7 @@ import {
   withLock,
 } from '../tracking/store-files.js';
 import type { CreateVersionInput, ModelRegistry, ModelVersion, RegisteredModel, Stage } from './types.js';
+import { modelNotFound, versionNotFound } from './errors.js';
 
 const debug = debugFor('registry');
 
@@ -248,13 +249,7 @@ export class FileModelRegistry implements ModelRegistry {
 
   private async requireModel(name: string): Promise<RegisteredModel> {
     const model = await this.getRegisteredModel(name);
-    if (!model) {
-      throw new UserError(
-        `registered model "${name}" is not in the registry ${this.uri}`,
-        'run `healthpredict register` first',
-        EXIT_CODES.notFound,
-      );
-    }
+    if (!model) throw modelNotFound(name, this.uri);
     return model;
   }
 
@@ -263,13 +258,7 @@ export class FileModelRegistry implements ModelRegistry {
     const found = await this.getModelVersion(name, version);
     if (!found) {
       const known = (await this.listModelVersions(name)).map((item) => item.version);
-      throw new UserError(
-        `registered model "${name}" has no version ${version}`,
-        known.length > 0
-          ? `use one of its versions: ${known.join(', ')}`
-          : 'run `healthpredict register` first',
-        EXIT_CODES.notFound,
-      );
+      throw versionNotFound(name, version, known);
     }
     return found;
   }

@@ -39,6 +39,7 @@ import type {
   SearchRunsInput,
   TrackingStore,
 } from './types.js';
+import { compareMetricDesc, compareText } from './run-order.js';
 
 const debug = debugFor('tracking');
 
@@ -656,17 +657,6 @@ function generateExperimentId(): string {
   let id = String(randomInt(1, 10));
   while (id.length < 18) id += String(randomInt(0, 10));
   return id;
-}
-
-function compareMetricDesc(a: number | undefined, b: number | undefined): number {
-  const missingA = a === undefined || Number.isNaN(a);
-  const missingB = b === undefined || Number.isNaN(b);
-  if (missingA || missingB) return Number(missingA) - Number(missingB);
-  return (a as number) > (b as number) ? -1 : (a as number) < (b as number) ? 1 : 0;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 async function isDirectory(path: string): Promise<boolean> {

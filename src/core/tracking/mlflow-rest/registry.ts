@@ -1,4 +1,4 @@
-import { EXIT_CODES, ExternalError, UserError } from '../../errors/index.js';
+import { ExternalError, UserError } from '../../errors/index.js';
 import { ACTIVE_STAGES, canonicalStage, validateRegistryTag } from '../../registry/file-store.js';
 import type {
   CreateVersionInput,
@@ -14,6 +14,7 @@ import type { TrackingStore } from '../types.js';
 import { decodeModelVersion, decodeRegisteredModel, list, text, toKeyValues } from './entities.js';
 import { storeError } from './errors.js';
 import { isMlflowError, type JsonObject, type MlflowHttpClient } from './http-client.js';
+import { modelNotFound, versionNotFound } from '../../registry/errors.js';
 
 const debug = debugFor('mlflow');
 
@@ -317,21 +318,9 @@ export class MlflowRestModelRegistry implements ModelRegistry {
     // A call about the model itself fails this way only when the model is missing; one about a version
     // needs a look at the model to say which of the two is.
     const model = version === undefined ? undefined : await this.getRegisteredModel(name);
-    if (!model) {
-      return new UserError(
-        `registered model "${name}" is not in the registry ${this.uri}`,
-        'run `healthpredict register` first',
-        EXIT_CODES.notFound,
-      );
-    }
+    if (!model) return modelNotFound(name, this.uri);
     const known = (await this.listModelVersions(name)).map((item) => item.version);
-    return new UserError(
-      `registered model "${name}" has no version ${version}`,
-      known.length > 0
-        ? `use one of its versions: ${known.join(', ')}`
-        : 'run `healthpredict register` first',
-      EXIT_CODES.notFound,
-    );
+    return versionNotFound(name, version, known);
   }
 
   private fail(error: unknown, action: string): Error {

@@ -33,6 +33,7 @@ import {
 import { storeError } from './errors.js';
 import { isMlflowError, type JsonObject, type MlflowHttpClient } from './http-client.js';
 import { logBatchChunks } from './log-batch-chunks.js';
+import { compareMetricDesc, compareText } from '../run-order.js';
 
 const debug = debugFor('mlflow');
 
@@ -479,15 +480,4 @@ function literal(value: string): string {
     `cannot search for the value "${value}"`,
     'search for values without both kinds of quote',
   );
-}
-
-function compareMetricDesc(a: number | undefined, b: number | undefined): number {
-  const missingA = a === undefined || Number.isNaN(a);
-  const missingB = b === undefined || Number.isNaN(b);
-  if (missingA || missingB) return Number(missingA) - Number(missingB);
-  return (a as number) > (b as number) ? -1 : (a as number) < (b as number) ? 1 : 0;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
