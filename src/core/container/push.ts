@@ -69,6 +69,8 @@ export async function pushImage(options: PushOptions): Promise<PushResult> {
   if (tags.length === 0) {
     throw new UserError(`"${options.image}" has no tag to push`, 'give the image as repository:tag');
   }
+  // Every tag is checked before the first is pushed, so that a bad one pushes nothing.
+  for (const tag of tags) parseImageRef(`${source.repository}:${tag}`);
 
   const ecrRegistry = ecrRegistryOf(target);
   let credentials: RegistryCredentials | undefined;

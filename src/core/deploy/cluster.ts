@@ -91,6 +91,13 @@ export async function connectCluster(options: ClusterOptions = {}): Promise<Clus
     }
     config.setCurrentContext(options.context);
   }
+  if (!config.getCurrentCluster()) {
+    throw new UserError(
+      `the kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''} has no cluster for its current context`,
+      'point KUBECONFIG at the kubeconfig of the cluster (with clusters, users and a current-context)',
+      EXIT_CODES.badInput,
+    );
+  }
   const cluster = new ClientCluster(config);
   await cluster.checkReachable();
   return cluster;

@@ -102,9 +102,10 @@ export interface InfraDownResult {
 export async function infraDown(options: InfraDownOptions): Promise<InfraDownResult> {
   const run = runOptions(options);
   await ensureTerraform(run);
-  await terraformStep('init', ['init', '-input=false', '-no-color'], run);
+  // The state is local, so an empty one is known without `terraform init`, which needs the network.
   const resources = await stateList(run);
   if (resources.length === 0) return { dir: options.dir, destroyed: [] };
+  await terraformStep('init', ['init', '-input=false', '-no-color'], run);
   const outputs = await readOutputs(run);
   await checkAwsCredentials(regionOf(outputs));
 
