@@ -43,7 +43,9 @@ export abstract class BaseCommand extends Command {
         process.exit(EXIT_CODES.interrupted);
       }
       if (this.abort.signal.aborted) process.exit(EXIT_CODES.interrupted);
-      process.stderr.write(`\n${signal}: stopping; runs under way are marked KILLED (again to force)\n`);
+      process.stderr.write(
+        `\n${signal}: stopping, finishing what is under way (send it again to stop at once)\n`,
+      );
       this.abort.abort(new InterruptedError(signal));
     };
     process.on('SIGINT', onSignal);

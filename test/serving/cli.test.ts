@@ -3,7 +3,7 @@
  * against a champion that the pipeline services trained and registered on the real data. Expected
  * probabilities come from `scoreTable`, the offline scorer of training and monitoring.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -169,6 +169,20 @@ describe('serve', () => {
 });
 
 describe('predict', () => {
+  it('refuses to write over its input, through a link to it, or to a device', async () => {
+    const input = join(workdir, 'same.csv');
+    writeFileSync(input, readFileSync(join(champion.storeDir, 'processed/initial_test.csv')));
+    symlinkSync(input, join(workdir, 'link-to-same.csv'));
+    for (const output of [input, join(workdir, 'link-to-same.csv'), '/dev/null']) {
+      const result = await runCli(['predict', '--input', input, '--output', output], {
+        cwd: workdir,
+        env: stores(),
+      });
+      expect(expectOneLineError(result, 2)).toMatch(/is the input file itself|is not a regular file/);
+    }
+    expect(readFileSync(input)).toEqual(readFileSync(join(champion.storeDir, 'processed/initial_test.csv')));
+  });
+
   it('scores processed/future.csv as the offline scorer does (bench/predict.js times it)', async () => {
     const input = join(champion.storeDir, 'processed/future.csv');
     const output = join(workdir, 'future-scored.csv');

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import { CsvError } from 'csv-parse';
@@ -44,6 +45,7 @@ export interface PredictFileResult {
  */
 export async function predictFile(options: PredictFileOptions): Promise<PredictFileResult> {
   const started = Date.now();
+  const output = await outputPath(options.input, options.output);
   const model = await loadServingModel(options);
   const predictor = createPredictor(model);
   const file = await readRows(options.input);
@@ -78,7 +80,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   }
 
   await writeFileAtomic(
-    options.output,
+    output,
     file.withColumns([PROBABILITY_COLUMN, PREDICTION_COLUMN], [probability, prediction]),
   );
   return {
@@ -231,4 +233,29 @@ function rowError(path: string, line: number, problem: FieldProblem): UserError 
     'fix the value, or leave the row out',
     EXIT_CODES.badInput,
   );
+}
+
+/**
+ * Where the scored file goes: through a symbolic link to the file it names, never over the input itself, and
+ * only to a regular file, since the file is written beside its final name and renamed into place.
+ */
+async function outputPath(input: string, output: string): Promise<string> {
+  const target = await realpath(output).catch(() => resolve(output));
+  const source = await realpath(input).catch(() => resolve(input));
+  if (target === source) {
+    throw new UserError(
+      `--output ${output} is the input file itself`,
+      'write the scores to another file; the input is left as it is',
+      EXIT_CODES.usage,
+    );
+  }
+  const existing = await stat(target).catch(() => undefined);
+  if (existing && !existing.isFile()) {
+    throw new UserError(
+      `--output ${output} is not a regular file`,
+      'give the path of a file to create or replace',
+      EXIT_CODES.usage,
+    );
+  }
+  return target;
 }

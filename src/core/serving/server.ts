@@ -126,12 +126,20 @@ export async function createService(options: ServiceOptions = {}): Promise<Predi
     },
     async close() {
       state.closing = true;
+      // A connection that never sends a request would hold the shutdown open for as long as its client
+      // likes; after a grace period every connection still open is ended, and the capture still flushed.
+      const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      grace.unref();
       await app.close();
+      clearTimeout(grace);
       const captured = await state.capture?.close();
       return { ...state.stats, ...(captured ? { capture: captured } : {}) };
     },
   };
 }
+
+/** How long a shutdown waits for requests in flight before it closes the connections left open. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Callback hooks rather than async ones: they run on every request, and a promise each is not free. */
 function addHooks(app: FastifyInstance, state: ServiceState): void {
