@@ -1,12 +1,10 @@
-import { isAbsolute, resolve } from 'node:path';
-
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
 import { familiesFlag, familiesOf, seedFlag, storeFlags, threadsFlag } from '../cli/flags.js';
 import { fixed, renderTable } from '../cli/table.js';
-import { connectTrialExecutor, runTrialJob, type TrialJobResult } from '../core/deploy/trial-jobs.js';
-import { UserError } from '../core/errors/index.js';
+import { connectKubernetesTrials } from '../core/deploy/trial-settings.js';
+import { runTrialJob, type TrialJobResult } from '../core/deploy/trial-jobs.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { loadSplits, readManifest } from '../core/pipeline/split.js';
 import { trainModels, type TrainResult } from '../core/pipeline/train.js';
@@ -102,16 +100,17 @@ volume (--shared-volume CLAIM:PATH) mounted at the same path here and in the pod
     const manifest = await readManifest(store);
     const executor =
       flags.executor === 'kubernetes'
-        ? await connectTrialExecutor({
+        ? await connectKubernetesTrials({
             tracking,
-            image: requireImage(flags.image),
+            image: flags.image,
             namespace: values.namespace,
-            cluster: { context: values.kubeContext || undefined },
-            storeUri: podPath(values.store),
-            trackingUri: podPath(values.trackingUri),
-            sharedVolume: sharedVolumeOf(flags['shared-volume']),
-            env: podEnv(values),
-            jobTimeoutMs: flags['job-timeout'] * 1000,
+            kubeContext: values.kubeContext,
+            store: values.store,
+            trackingUri: values.trackingUri,
+            sharedVolume: flags['shared-volume'],
+            s3Endpoint: values.s3Endpoint,
+            awsRegion: values.awsRegion,
+            jobTimeoutSeconds: flags['job-timeout'],
             signal: this.abort.signal,
           })
         : undefined;
@@ -148,39 +147,4 @@ volume (--shared-volume CLAIM:PATH) mounted at the same path here and in the pod
     );
     return result;
   }
-}
-
-function requireImage(image: string | undefined): string {
-  if (!image) {
-    throw new UserError(
-      '--executor kubernetes needs --image',
-      'give the image `healthpredict build` printed',
-    );
-  }
-  return image;
-}
-
-/** A store directory as a pod must name it: absolute, since the pod's working directory is another. */
-function podPath(uri: string): string {
-  return /^[a-z][a-z0-9+.-]*:/i.test(uri) || isAbsolute(uri) ? uri : resolve(uri);
-}
-
-function sharedVolumeOf(value: string | undefined): { claim: string; mountPath: string } | undefined {
-  if (!value) return undefined;
-  const [claim, mountPath] = value.split(':');
-  if (!claim || !mountPath?.startsWith('/')) {
-    throw new UserError(
-      `--shared-volume "${value}" is not CLAIM:/PATH`,
-      'write it as hp-data:/srv/healthpredict',
-    );
-  }
-  return { claim, mountPath };
-}
-
-/** Settings the pods need to reach the same S3 store; credentials come from the pods' own identity. */
-function podEnv(values: { s3Endpoint: string; awsRegion: string }): Record<string, string> {
-  return {
-    ...(values.s3Endpoint ? { HEALTHPREDICT_S3_ENDPOINT: values.s3Endpoint } : {}),
-    ...(values.awsRegion ? { AWS_REGION: values.awsRegion } : {}),
-  };
 }
