@@ -1,5 +1,5 @@
-import { ExternalError, UserError } from '../../errors/index.js';
-import { debugFor } from '../../util/log.js';
+import { EXIT_CODES, ExternalError, UserError } from '../../errors/index.js';
+import { debugFor, info } from '../../util/log.js';
 
 const debug = debugFor('mlflow');
 
@@ -179,6 +179,13 @@ export class MlflowHttpClient {
         });
       } catch (error) {
         const reason = connectionFailure(error);
+        if (reason === 'bad port') {
+          throw new UserError(
+            `${this.baseUrl} uses a port that Node's HTTP client refuses to connect to (kept for other protocols)`,
+            'serve MLflow on another port, such as 5000, and set MLFLOW_TRACKING_URI to it',
+            EXIT_CODES.usage,
+          );
+        }
         if (attempt < this.retry.maxRetries) {
           await this.wait(attempt, undefined, `${method} ${path}: ${reason}`);
           continue;
@@ -205,6 +212,9 @@ export class MlflowHttpClient {
     const backoff = Math.min(this.retry.backoffFactor * 2 ** attempt, MAX_BACKOFF_SECONDS);
     const asked = retryAfterSeconds(retryAfter);
     const seconds = (asked ?? backoff) + Math.random() * this.retry.backoffJitter;
+    info(
+      `MLflow: ${why}; retrying in ${seconds.toFixed(1)} s (attempt ${attempt + 2} of ${this.retry.maxRetries + 1})`,
+    );
     debug(
       'retrying %s in %d ms (attempt %d of %d)',
       why,
