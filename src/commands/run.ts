@@ -23,7 +23,7 @@ once into the cache directory.`);
   static examples = [
     '<%= config.bin %> run',
     '<%= config.bin %> run --data ./diabetic_data.csv.gz',
-    '<%= config.bin %> run --data diabetic_data.csv.gz --trials 20 --drift-scenario covariate --json',
+    '<%= config.bin %> run --data diabetic_data.csv.gz --trials 20 --drift-scenario population --json',
   ];
 
   static flags = {

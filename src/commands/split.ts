@@ -27,7 +27,7 @@ ${Object.entries(DRIFT_SCENARIOS)
   static examples = [
     '<%= config.bin %> split --data ./diabetic_data.csv.gz',
     '<%= config.bin %> split --shuffle --seed 7 --target within30',
-    '<%= config.bin %> split --drift-scenario covariate --json',
+    '<%= config.bin %> split --drift-scenario population --json',
   ];
 
   static flags = {

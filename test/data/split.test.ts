@@ -114,7 +114,7 @@ describe('drift scenarios on the full file', () => {
   });
 
   it('documents every scenario', () => {
-    expect(Object.keys(DRIFT_SCENARIOS)).toEqual(['none', 'covariate', 'label', 'mixed']);
+    expect(Object.keys(DRIFT_SCENARIOS)).toEqual(['none', 'covariate', 'label', 'mixed', 'population']);
     for (const scenario of Object.values(DRIFT_SCENARIOS))
       expect(scenario.description.length).toBeGreaterThan(20);
   });

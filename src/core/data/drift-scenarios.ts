@@ -9,6 +9,8 @@ export interface CovariateShift {
   add: Record<string, number>;
   /** The share of rows, drawn with the seed, whose `age` moves one band up (`[90-100)` stays). */
   olderShare: number;
+  /** Categorical columns of which a share of rows, drawn with the seed, is given one value. */
+  recode?: Record<string, { value: string; share: number }>;
 }
 
 /** Labels changed in both `target` and `readmitted`, so the change is the same whichever is read. */
@@ -28,6 +30,41 @@ export interface DriftScenario {
 const COVARIATE: CovariateShift = {
   add: { num_medications: 5, num_lab_procedures: 10, time_in_hospital: 2 },
   olderShare: 0.3,
+};
+
+/**
+ * A population unlike the training one in most of the model's inputs, so that the share of drifted inputs
+ * passes the default dataset-drift share of 0.5 (the covariate shift alone moves four of 44 inputs).
+ */
+const POPULATION: CovariateShift = {
+  add: {
+    ...COVARIATE.add,
+    num_procedures: 1,
+    number_outpatient: 1,
+    number_emergency: 1,
+    number_inpatient: 1,
+    number_diagnoses: 2,
+  },
+  olderShare: 0.3,
+  recode: Object.fromEntries(
+    Object.entries({
+      race: 'AfricanAmerican',
+      gender: 'Male',
+      admission_type_id: '1',
+      admission_source_id: '7',
+      A1Cresult: '>8',
+      max_glu_serum: '>300',
+      insulin: 'Up',
+      metformin: 'Steady',
+      glipizide: 'Steady',
+      glyburide: 'Steady',
+      glimepiride: 'Steady',
+      pioglitazone: 'Steady',
+      rosiglitazone: 'Steady',
+      change: 'Ch',
+      diabetesMed: 'Yes',
+    }).map(([name, value]) => [name, { value, share: 0.3 }]),
+  ),
 };
 
 const LABEL: LabelShift = { negativeToPositive: 0.2, positiveToNegative: 0 };
@@ -51,6 +88,14 @@ export const DRIFT_SCENARIOS = {
     description: 'The covariate and the label shift together.',
     covariate: COVARIATE,
     label: LABEL,
+  },
+  population: {
+    description:
+      'Another patient population: the covariate shift, the other counts +1 (number_diagnoses +2), and 30% of ' +
+      'rows recoded in 15 categorical inputs (race, gender, admission type and source, A1Cresult, ' +
+      'max_glu_serum, insulin and six other medications, change, diabetesMed); labels unchanged. Enough inputs ' +
+      'move to declare dataset drift at the default share.',
+    covariate: POPULATION,
   },
 } as const satisfies Record<string, DriftScenario>;
 
@@ -91,6 +136,11 @@ function shiftCovariates(batch: Table, shift: CovariateShift, random: Random): v
     if (random.next() >= shift.olderShare) continue;
     const band = bands.indexOf(row[age]);
     row[age] = bands[Math.min(band + 1, bands.length - 1)];
+  }
+
+  for (const [name, { value, share }] of Object.entries(shift.recode ?? {})) {
+    const index = columnIndex(batch, name);
+    for (const row of batch.rows) if (random.next() < share) row[index] = value;
   }
 }
 
