@@ -18,6 +18,11 @@ export const storeFlags = {
   }),
 };
 
+/** The configuration values that `storeFlags` set, for `resolveConfig`. */
+export function storeSettings(flags: { store?: string; 's3-endpoint'?: string; 'tracking-uri'?: string }) {
+  return { store: flags.store, s3Endpoint: flags['s3-endpoint'], trackingUri: flags['tracking-uri'] };
+}
+
 export const seedFlag = {
   seed: Flags.integer({ description: 'Seed for every random choice [env: HEALTHPREDICT_SEED; default 42].' }),
 };

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { storeFlags } from '../cli/flags.js';
+import { storeFlags, storeSettings } from '../cli/flags.js';
 import { buildImage, type BuildResult } from '../core/container/build.js';
 import { DEFAULT_BASE_IMAGE } from '../core/container/context.js';
 import { registryCredentialsFromEnv } from '../core/container/push.js';
@@ -66,9 +66,7 @@ commit (OCI annotations). --context-out writes the context and stops, with no en
     const { flags } = await this.parse(Build);
     const { values } = this.resolveConfig(
       {
-        store: flags.store,
-        trackingUri: flags['tracking-uri'],
-        s3Endpoint: flags['s3-endpoint'],
+        ...storeSettings(flags),
         registry: flags.registry,
         awsRegion: flags['aws-region'],
       },

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { floatFlag, storeFlags } from '../cli/flags.js';
+import { floatFlag, storeFlags, storeSettings } from '../cli/flags.js';
 import { deployExitCode, deployModel, type DeployResult } from '../core/deploy/deploy.js';
 import { EXIT_CODES, OutcomeExit } from '../core/errors/index.js';
 import { openBackends } from '../core/pipeline/backends.js';
@@ -91,9 +91,7 @@ removes what a first deploy created), records nothing, and exits ${EXIT_CODES.ro
     const { flags } = await this.parse(Deploy);
     const { values } = this.resolveConfig(
       {
-        store: flags.store,
-        trackingUri: flags['tracking-uri'],
-        s3Endpoint: flags['s3-endpoint'],
+        ...storeSettings(flags),
         registry: flags.registry,
         namespace: flags.namespace,
         kubeContext: flags.context,

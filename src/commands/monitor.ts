@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { floatFlag, seedFlag, storeFlags } from '../cli/flags.js';
+import { floatFlag, seedFlag, storeFlags, storeSettings } from '../cli/flags.js';
 import { fixed, renderTable } from '../cli/table.js';
 import { STATTESTS, type StatTestName } from '../core/drift/index.js';
 import { EXIT_CODES, OutcomeExit, UserError } from '../core/errors/index.js';
@@ -90,9 +90,7 @@ the report is then labelled batch 0 unless --batch names it.`);
     const { flags } = await this.parse(Monitor);
     const { values } = this.resolveConfig(
       {
-        store: flags.store,
-        s3Endpoint: flags['s3-endpoint'],
-        trackingUri: flags['tracking-uri'],
+        ...storeSettings(flags),
         seed: flags.seed,
         driftShare: flags['drift-share'],
         maxAucDrop: flags['max-auc-drop'],

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { floatFlag, storeFlags } from '../cli/flags.js';
+import { floatFlag, storeFlags, storeSettings } from '../cli/flags.js';
 import { fixed, renderTable } from '../cli/table.js';
 import { EXIT_CODES, OutcomeExit } from '../core/errors/index.js';
 import { openBackends } from '../core/pipeline/backends.js';
@@ -48,9 +48,7 @@ promoted, and the command exits with code ${EXIT_CODES.gateRejected}.`);
     const { flags } = await this.parse(Register);
     const { values } = this.resolveConfig(
       {
-        store: flags.store,
-        s3Endpoint: flags['s3-endpoint'],
-        trackingUri: flags['tracking-uri'],
+        ...storeSettings(flags),
         maxAucDrop: flags['max-auc-drop'],
       },
       flags.config,

@@ -1,7 +1,15 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { familiesFlag, familiesOf, floatFlag, seedFlag, storeFlags, threadsFlag } from '../cli/flags.js';
+import {
+  familiesFlag,
+  familiesOf,
+  floatFlag,
+  seedFlag,
+  storeFlags,
+  threadsFlag,
+  storeSettings,
+} from '../cli/flags.js';
 import { fixed, renderTable } from '../cli/table.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { runMainJob, type RunResult } from '../core/pipeline/run.js';
@@ -53,9 +61,7 @@ once into the cache directory.`);
     const { flags } = await this.parse(Run);
     const { values } = this.resolveConfig(
       {
-        store: flags.store,
-        s3Endpoint: flags['s3-endpoint'],
-        trackingUri: flags['tracking-uri'],
+        ...storeSettings(flags),
         data: flags.data,
         target: flags.target as 'any' | undefined,
         seed: flags.seed,

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { storeFlags } from '../cli/flags.js';
+import { storeFlags, storeSettings } from '../cli/flags.js';
 import { openBackends, type Backends } from '../core/pipeline/backends.js';
 import { DEFAULT_MODEL_URI } from '../core/serving/model-loader.js';
 import { serve, type ServeResult } from '../core/serving/serve.js';
@@ -58,10 +58,7 @@ writes the capture buffer out and exits 0.`);
 
   async run(): Promise<ServeResult> {
     const { flags } = await this.parse(Serve);
-    const { values } = this.resolveConfig(
-      { store: flags.store, s3Endpoint: flags['s3-endpoint'], trackingUri: flags['tracking-uri'] },
-      flags.config,
-    );
+    const { values } = this.resolveConfig(storeSettings(flags), flags.config);
     let backends: Backends | undefined;
     const open = () => (backends ??= openBackends(values));
     const result = await serve({

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
-import { familiesFlag, familiesOf, seedFlag, storeFlags, threadsFlag } from '../cli/flags.js';
+import { familiesFlag, familiesOf, seedFlag, storeFlags, threadsFlag, storeSettings } from '../cli/flags.js';
 import { fixed, renderTable } from '../cli/table.js';
 import { connectKubernetesTrials } from '../core/deploy/trial-settings.js';
 import { runTrialJob, type TrialJobResult } from '../core/deploy/trial-jobs.js';
@@ -72,9 +72,7 @@ volume (--shared-volume CLAIM:PATH) mounted at the same path here and in the pod
     const { flags } = await this.parse(Train);
     const { values } = this.resolveConfig(
       {
-        store: flags.store,
-        s3Endpoint: flags['s3-endpoint'],
-        trackingUri: flags['tracking-uri'],
+        ...storeSettings(flags),
         seed: flags.seed,
         threads: flags.threads,
         hpoTrials: flags.trials,

@@ -1,5 +1,5 @@
 import { BaseCommand } from '../cli/base-command.js';
-import { storeFlags } from '../cli/flags.js';
+import { storeFlags, storeSettings } from '../cli/flags.js';
 import { openStore } from '../core/storage/index.js';
 import { visualize, type VisualizeResult } from '../core/pipeline/visualize.js';
 import { paragraphs } from '../cli/text.js';
@@ -21,10 +21,7 @@ champion's and challenger's AUC per batch against the test AUC, and the champion
 
   async run(): Promise<VisualizeResult> {
     const { flags } = await this.parse(Visualize);
-    const { values } = this.resolveConfig(
-      { store: flags.store, s3Endpoint: flags['s3-endpoint'] },
-      flags.config,
-    );
+    const { values } = this.resolveConfig(storeSettings(flags), flags.config);
     const result = await visualize({ store: openStore(values.store, values) });
     this.log(result.files.join('\n'));
     this.log(`open ${result.page}`);
