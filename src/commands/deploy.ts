@@ -2,7 +2,12 @@ import { Flags } from '@oclif/core';
 
 import { BaseCommand } from '../cli/base-command.js';
 import { floatFlag, storeFlags, storeSettings } from '../cli/flags.js';
-import { deployExitCode, deployModel, type DeployResult } from '../core/deploy/deploy.js';
+import {
+  deployExitCode,
+  deployFailureMessage,
+  deployModel,
+  type DeployResult,
+} from '../core/deploy/deploy.js';
 import { EXIT_CODES, OutcomeExit } from '../core/errors/index.js';
 import { openBackends } from '../core/pipeline/backends.js';
 import { paragraphs } from '../cli/text.js';
@@ -143,15 +148,7 @@ removes what a first deploy created), records nothing, and exits ${EXIT_CODES.ro
       );
       return result;
     }
-    const rollback = result.rollback;
-    const undone =
-      rollback?.action === 'removed'
-        ? 'removed what this deploy created'
-        : `restored revision ${rollback?.revision ?? '?'} (version ${rollback?.modelVersion ?? '?'})`;
-    const message =
-      `deploy of ${result.model.name} version ${result.model.version} to ${target} failed: ${result.failure?.message}; ` +
-      (rollback?.complete ? `rolled back: ${undone}` : `the rollback failed too: ${rollback?.message}`) +
-      '; nothing was recorded';
+    const message = deployFailureMessage(result);
     if (!this.jsonEnabled()) process.stderr.write(`Error: ${message}\n`);
     throw new OutcomeExit(message, deployExitCode(result), result);
   }

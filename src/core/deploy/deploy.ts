@@ -268,6 +268,22 @@ export function deployExitCode(result: DeployResult): ExitCode {
   return EXIT_CODES.ok;
 }
 
+/** One line on a deployment that did not end deployed: what failed, and what the rollback undid. */
+export function deployFailureMessage(result: DeployResult): string {
+  const target = `${result.namespace}/${result.name} in context ${result.context}`;
+  const rollback = result.rollback;
+  const undone =
+    rollback?.action === 'removed'
+      ? 'removed what this deploy created'
+      : `restored revision ${rollback?.revision ?? '?'} (version ${rollback?.modelVersion ?? '?'})`;
+  return (
+    `deploy of ${result.model.name} version ${result.model.version} to ${target} failed: ` +
+    `${result.failure?.message}; ` +
+    (rollback?.complete ? `rolled back: ${undone}` : `the rollback failed too: ${rollback?.message}`) +
+    '; nothing was recorded'
+  );
+}
+
 async function servedModel(options: DeployOptions): Promise<ServedModel> {
   const resolved = await resolveModelUri(options.modelUri, {
     tracking: options.tracking,
