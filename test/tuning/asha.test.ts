@@ -10,6 +10,23 @@ describe('rungResources', () => {
   });
 });
 
+/** Runs a search of `trials` trials (rungs 1/3/9, one job at a time) whose score is fixed per trial. */
+function search(trials: number, scores: number[]): { scheduler: AshaScheduler; jobs: string[] } {
+  let next = 0;
+  const scheduler = new AshaScheduler({ minResource: 1, maxResource: 9, trials, concurrency: 1 }, () => ({
+    index: next++,
+  }));
+  const jobs: string[] = [];
+  for (let wave = scheduler.nextWave(); wave.length > 0; wave = scheduler.nextWave()) {
+    for (const job of wave) {
+      jobs.push(`${job.start ? 'start' : 'promote'} ${job.trialId} r${job.rung}`);
+      scheduler.report(job.trialId, job.rung, scores[job.trialId]);
+    }
+  }
+  scheduler.finish();
+  return { scheduler, jobs };
+}
+
 describe('AshaScheduler', () => {
   // Nine trials whose score does not depend on the rung; with eta = 3 and one job at a time, the sequence
   // below was worked out by hand from the ASHA rule (promote the best unpromoted trial of the top third of a
@@ -17,19 +34,7 @@ describe('AshaScheduler', () => {
   const scores = [0.5, 0.9, 0.1, 0.7, 0.3, 0.8, 0.2, 0.6, 0.4];
 
   it('promotes the top third and stops the rest early', () => {
-    let next = 0;
-    const scheduler = new AshaScheduler(
-      { minResource: 1, maxResource: 9, trials: 9, concurrency: 1 },
-      () => ({ index: next++ }),
-    );
-    const jobs: string[] = [];
-    for (let wave = scheduler.nextWave(); wave.length > 0; wave = scheduler.nextWave()) {
-      for (const job of wave) {
-        jobs.push(`${job.start ? 'start' : 'promote'} ${job.trialId} r${job.rung}`);
-        scheduler.report(job.trialId, job.rung, scores[job.trialId]);
-      }
-    }
-    scheduler.finish();
+    const { scheduler, jobs } = search(9, scores);
 
     expect(jobs).toEqual([
       'start 0 r0',
@@ -84,19 +89,7 @@ describe('AshaScheduler with a budget too small for the top rung', () => {
     // Three trials, eta 3, rungs 1/3/9: by the quota only trial 1 (0.9) reaches rung 1, and 1/3 of one
     // finished trial is none, so without the final promotion no trial would be fully trained.
     const scores = [0.5, 0.9, 0.1];
-    let next = 0;
-    const scheduler = new AshaScheduler(
-      { minResource: 1, maxResource: 9, trials: 3, concurrency: 1 },
-      () => ({ index: next++ }),
-    );
-    const jobs: string[] = [];
-    for (let wave = scheduler.nextWave(); wave.length > 0; wave = scheduler.nextWave()) {
-      for (const job of wave) {
-        jobs.push(`${job.start ? 'start' : 'promote'} ${job.trialId} r${job.rung}`);
-        scheduler.report(job.trialId, job.rung, scores[job.trialId]);
-      }
-    }
-    scheduler.finish();
+    const { scheduler, jobs } = search(3, scores);
     expect(jobs).toEqual(['start 0 r0', 'start 1 r0', 'start 2 r0', 'promote 1 r1', 'promote 1 r2']);
     expect(scheduler.trials.map((t) => t.status)).toEqual(['stopped', 'completed', 'stopped']);
   });
